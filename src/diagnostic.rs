@@ -1,0 +1,304 @@
+//! User-facing diagnostics: one enum of error kinds with stable codes, and [`Diagnostic`],
+//! which adds where (file, byte ranges) and what to do (help) and renders through miette.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use miette::{LabeledSpan, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+
+use crate::source::SourceFile;
+
+/// Defines [`ErrorKind`] together with its stable codes, so a code can never be missing.
+macro_rules! error_kinds {
+    ($(
+        $(#[doc = $doc:literal])+
+        $code:literal => $variant:ident $({ $($field:ident : $ty:ty),* $(,)? })? = $msg:literal,
+    )*) => {
+        /// Every kind of problem taskrender reports. The message is lowercase, names user
+        /// values in backticks and has no trailing period.
+        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+        pub enum ErrorKind {
+            $( $(#[doc = $doc])+ #[error($msg)] $variant $({ $($field: $ty),* })?, )*
+        }
+
+        impl ErrorKind {
+            /// The stable code, `stage::snake_name`: scripts and docs may rely on it.
+            pub fn code(&self) -> &'static str {
+                match self { $( Self::$variant { .. } => $code, )* }
+            }
+
+            /// Every code, in declaration order.
+            pub const CODES: &'static [&'static str] = &[$($code),*];
+        }
+    };
+}
+
+error_kinds! {
+    /// A path given on the command line, or a file below a directory argument, cannot be read.
+    "io::read" => Read { path: String, reason: String } = "cannot read `{path}`: {reason}",
+    /// An input file is larger than the input cap.
+    "io::too_large" => TooLarge { path: String, limit_mib: u64 }
+        = "`{path}` is larger than {limit_mib} MiB, the largest Task file accepted",
+    /// An input file is not valid UTF-8.
+    "io::not_utf8" => NotUtf8 { path: String } = "`{path}` is not valid UTF-8",
+    /// A directory argument holds no `*.yaml` / `*.yml` file.
+    "io::no_task_files" => NoTaskFiles { path: String }
+        = "no Task files (`*.yaml`, `*.yml`) in directory `{path}`",
+    /// An output file or directory cannot be written.
+    "io::write" => Write { path: String, reason: String } = "cannot write `{path}`: {reason}",
+    /// The YAML parser rejected the text.
+    "yaml::syntax" => YamlSyntax { message: String } = "invalid YAML: {message}",
+    /// A mapping repeats a key.
+    "yaml::duplicate_key" => DuplicateKey { key: String } = "duplicate key `{key}`",
+    /// The document exceeds a parser safety limit (alias expansion, nesting depth, size).
+    "yaml::limit" => YamlLimit { message: String } = "YAML safety limit exceeded: {message}",
+    /// A file holds no document at all.
+    "spec::empty" => EmptyFile { path: String } = "`{path}` holds no Task",
+    /// A document is not a mapping of Task parameters.
+    "spec::not_a_mapping" => NotAMapping { found: String }
+        = "a Task must be a mapping of parameters, found {found}",
+    /// A mapping key is not a string.
+    "spec::key_not_string" => KeyNotString { found: String } = "keys must be strings, found {found}",
+    /// A key that no Task parameter (or nested object) has.
+    "spec::unknown_field" => UnknownField { field: String, parent: String }
+        = "unknown key `{field}` in {parent}",
+    /// A parameter that exists, but belongs to other actions.
+    "spec::wrong_action" => WrongAction { field: String, action: String }
+        = "`{field}` does not apply to action `{action}`",
+    /// A required parameter is absent.
+    "spec::missing_field" => MissingField { field: String, parent: String }
+        = "missing `{field}` in {parent}",
+    /// A value has the wrong YAML type (string, number, list, mapping).
+    "spec::type" => WrongType { field: String, expected: String, found: String }
+        = "`{field}` must be {expected}, found {found}",
+    /// A value has the right type but is not allowed (pattern, range, enum).
+    "spec::invalid_value" => InvalidValue { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// Two list items share what must be unique (env names, volume names, mount paths, keys).
+    "spec::duplicate" => Duplicate { what: String, value: String } = "duplicate {what} `{value}`",
+    /// A resource request is larger than its limit.
+    "spec::request_above_limit" => RequestAboveLimit { resource: String, request: String, limit: String }
+        = "request `{resource}: {request}` is above its limit `{limit}`",
+    /// A uid or gid of 0 (root) without a profile that allows it.
+    "spec::root_id" => RootId { field: String } = "`{field}: 0` would run as root",
+    /// Two Tasks render objects with the same kind, namespace and name.
+    "spec::duplicate_task" => DuplicateTask { name: String, namespace: String }
+        = "two Tasks are named `{name}` in namespace `{namespace}`",
+    /// A `profile:` that no profile folder holds.
+    "profile::unknown" => UnknownProfile { name: String } = "unknown profile `{name}`",
+    /// A profile file that is not a valid profile.
+    "profile::invalid" => InvalidProfile { name: String, problem: String }
+        = "invalid profile `{name}`: {problem}",
+}
+
+/// How bad a diagnostic is. Only errors change the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A labelled byte range in the diagnostic's file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub span: Range<usize>,
+    pub text: String,
+}
+
+/// One reported problem: what ([`ErrorKind`]), where (file and labelled ranges; the first
+/// label is the primary location) and what to do (`help`).
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub kind: ErrorKind,
+    pub severity: Severity,
+    pub file: Option<Arc<SourceFile>>,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(kind: ErrorKind) -> Self {
+        Self { kind, severity: Severity::Error, file: None, labels: Vec::new(), help: None }
+    }
+
+    /// Points the diagnostic at `span` in `file`, labelled `text`.
+    #[must_use]
+    pub fn at(mut self, file: &Arc<SourceFile>, span: Range<usize>, text: impl Into<String>) -> Self {
+        self.file = Some(Arc::clone(file));
+        self.labels.push(Label { span, text: text.into() });
+        self
+    }
+
+    /// Adds a secondary label in the same file (ignored when the diagnostic has no file).
+    #[must_use]
+    pub fn also(mut self, span: Range<usize>, text: impl Into<String>) -> Self {
+        if self.file.is_some() {
+            self.labels.push(Label { span, text: text.into() });
+        }
+        self
+    }
+
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    #[must_use]
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    pub fn primary_span(&self) -> Option<&Range<usize>> {
+        self.labels.first().map(|l| &l.span)
+    }
+
+    /// `(line, column)`, 1-based, of the primary label.
+    pub fn line_col(&self) -> Option<(usize, usize)> {
+        Some(self.file.as_ref()?.line_col(self.primary_span()?.start))
+    }
+
+    /// Sort key that keeps reports in input order: file, position, then code.
+    pub fn sort_key(&self) -> (Option<&str>, usize, &'static str) {
+        (
+            self.file.as_ref().map(|f| f.name.as_str()),
+            self.primary_span().map_or(0, |s| s.start),
+            self.kind.code(),
+        )
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.kind.fmt(f)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+impl miette::Diagnostic for Diagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.kind.code()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.file.as_deref().map(|f| f as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.file.as_ref()?;
+        Some(Box::new(self.labels.iter().enumerate().map(|(i, l)| {
+            let span = SourceSpan::from(l.span.clone());
+            let text = (!l.text.is_empty()).then(|| l.text.clone());
+            if i == 0 {
+                LabeledSpan::new_primary_with_span(text, span)
+            } else {
+                LabeledSpan::new_with_span(text, span)
+            }
+        })))
+    }
+}
+
+impl SourceCode for SourceFile {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self.text.read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// The closest candidate to `word`, if one is close enough to be what the user meant:
+/// the same letters ignoring case, `_` and `-` (`nodeSelector` → `node_selector`), or a
+/// small edit distance.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let fold = |s: &str| s.chars().filter(|c| *c != '_' && *c != '-').flat_map(char::to_lowercase).collect::<String>();
+    let folded = fold(word);
+    let mut best: Option<(usize, &str)> = None;
+    for candidate in candidates {
+        let distance = if fold(candidate) == folded {
+            0
+        } else {
+            strsim::damerau_levenshtein(&folded, &fold(candidate))
+        };
+        let allowed = (candidate.len().max(word.len()) / 3).max(1);
+        if distance <= allowed && best.is_none_or(|(d, _)| distance < d) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_stable() {
+        let mut codes = ErrorKind::CODES.to_vec();
+        codes.sort_unstable();
+        let before = codes.len();
+        codes.dedup();
+        assert_eq!(codes.len(), before, "duplicate diagnostic code");
+        // Codes are public API: changing this list is a breaking change for users' scripts.
+        assert_eq!(
+            codes,
+            [
+                "io::no_task_files",
+                "io::not_utf8",
+                "io::read",
+                "io::too_large",
+                "io::write",
+                "profile::invalid",
+                "profile::unknown",
+                "spec::duplicate",
+                "spec::duplicate_task",
+                "spec::empty",
+                "spec::invalid_value",
+                "spec::key_not_string",
+                "spec::missing_field",
+                "spec::not_a_mapping",
+                "spec::request_above_limit",
+                "spec::root_id",
+                "spec::type",
+                "spec::unknown_field",
+                "spec::wrong_action",
+                "yaml::duplicate_key",
+                "yaml::limit",
+                "yaml::syntax",
+            ]
+        );
+    }
+
+    #[test]
+    fn suggestions() {
+        let keys = ["replicas", "node_selector", "volumes", "envs"];
+        assert_eq!(did_you_mean("replica", keys), Some("replicas"));
+        assert_eq!(did_you_mean("nodeSelector", keys), Some("node_selector"));
+        assert_eq!(did_you_mean("env", keys), Some("envs"));
+        assert_eq!(did_you_mean("image", keys), None);
+    }
+}

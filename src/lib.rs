@@ -1,0 +1,5 @@
+//! taskrender: load → parse → validate → decode → resolve → render → emit.
+
+pub mod diagnostic;
+pub mod source;
+pub mod spec;

@@ -1,0 +1,195 @@
+//! Stage 1, load: command-line paths → [`SourceFile`]s (text plus the name the user gave).
+//!
+//! This and `emit` are the only modules that touch the file system.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, ErrorKind};
+
+/// Largest Task file accepted. Task files are small (a typical one is under 1 KiB); the cap
+/// keeps a mistaken path (a log, a dump) from exhausting memory before parsing starts.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// One input file: its display name (as given on the command line, joined with the path
+/// below a directory argument, or `<stdin>`) and its UTF-8 text.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
+        Arc::new(Self { name: name.into(), text: text.into() })
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..floor_char_boundary(&self.text, offset)];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, col)
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Reads every input. A directory means every `*.yaml` / `*.yml` file below it, in sorted
+/// path order (hidden entries skipped); `-` means standard input. All failures are
+/// collected, so one unreadable file does not hide problems in the others.
+pub fn load(paths: &[PathBuf], stdin: &mut dyn Read) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let mut stdin_used = false;
+    for path in paths {
+        if path.as_os_str() == "-" {
+            if stdin_used {
+                continue;
+            }
+            stdin_used = true;
+            match read_capped(stdin, "<stdin>") {
+                Ok(bytes) => push_text(&mut files, &mut errors, "<stdin>".into(), bytes),
+                Err(e) => errors.push(e),
+            }
+            continue;
+        }
+        let display = path.display().to_string();
+        match std::fs::metadata(path) {
+            Err(e) => errors.push(io_error(&display, &e)),
+            Ok(meta) if meta.is_dir() => {
+                let mut found = Vec::new();
+                if let Err(e) = walk(path, &mut found) {
+                    errors.push(e);
+                    continue;
+                }
+                if found.is_empty() {
+                    errors.push(Diagnostic::new(ErrorKind::NoTaskFiles { path: display }));
+                }
+                found.sort();
+                for file in found {
+                    read_file(&file, &mut files, &mut errors);
+                }
+            }
+            Ok(_) => read_file(path, &mut files, &mut errors),
+        }
+    }
+    (files, errors)
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| io_error(&dir.display().to_string(), &e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| io_error(&dir.display().to_string(), &e))?;
+        let path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let file_type = entry.file_type().map_err(|e| io_error(&path.display().to_string(), &e))?;
+        // Follow symlinks to files, but never into directories (no cycles).
+        if file_type.is_dir() {
+            walk(&path, found)?;
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+            && std::fs::metadata(&path).map(|m| m.is_file()).unwrap_or(true)
+        {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn read_file(path: &Path, files: &mut Vec<Arc<SourceFile>>, errors: &mut Vec<Diagnostic>) {
+    let name = path.display().to_string();
+    let result = std::fs::File::open(path)
+        .map_err(|e| io_error(&name, &e))
+        .and_then(|mut f| read_capped(&mut f, &name));
+    match result {
+        Ok(bytes) => push_text(files, errors, name, bytes),
+        Err(e) => errors.push(e),
+    }
+}
+
+fn read_capped(reader: &mut dyn Read, name: &str) -> Result<Vec<u8>, Diagnostic> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(name, &e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Diagnostic::new(ErrorKind::TooLarge {
+            path: name.to_owned(),
+            limit_mib: MAX_FILE_BYTES / (1024 * 1024),
+        }));
+    }
+    Ok(bytes)
+}
+
+fn push_text(
+    files: &mut Vec<Arc<SourceFile>>,
+    errors: &mut Vec<Diagnostic>,
+    name: String,
+    bytes: Vec<u8>,
+) {
+    match String::from_utf8(bytes) {
+        Ok(text) => files.push(SourceFile::new(name, text)),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            // In the lossy copy the bad byte became U+FFFD at the same offset.
+            let file = SourceFile::new(name.clone(), lossy);
+            errors.push(
+                Diagnostic::new(ErrorKind::NotUtf8 { path: name })
+                    .at(&file, valid..valid + '\u{FFFD}'.len_utf8(), "not UTF-8")
+                    .with_help("save the file as UTF-8"),
+            );
+        }
+    }
+}
+
+fn io_error(path: &str, err: &std::io::Error) -> Diagnostic {
+    let reason = match err.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => err.to_string(),
+    };
+    Diagnostic::new(ErrorKind::Read { path: path.to_owned(), reason })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_from_one() {
+        let f = SourceFile::new("t", "a: 1\nbé: 2\n");
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(5), (2, 1));
+        // after the two-byte `é`, the `:` is the third character
+        assert_eq!(f.line_col(8), (2, 3));
+    }
+
+    #[test]
+    fn non_utf8_points_at_the_first_bad_byte() {
+        let (mut files, mut errors) = (Vec::new(), Vec::new());
+        push_text(&mut files, &mut errors, "x.yaml".into(), b"name: a\xff\n".to_vec());
+        assert!(files.is_empty());
+        let d = &errors[0];
+        assert_eq!(d.kind.code(), "io::not_utf8");
+        assert_eq!(d.primary_span().map(|s| s.start), Some(7));
+    }
+
+    #[test]
+    fn oversized_input_is_refused() {
+        let big = vec![b'a'; usize::try_from(MAX_FILE_BYTES).unwrap() + 1];
+        let err = read_capped(&mut big.as_slice(), "big.yaml").unwrap_err();
+        assert_eq!(err.kind.code(), "io::too_large");
+    }
+}

@@ -1,0 +1,3 @@
+//! The Task as written: parsing with spans ([`parse`]) and the typed model ([`model`]).
+
+pub mod parse;

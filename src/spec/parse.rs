@@ -1,0 +1,401 @@
+//! Stage 2, parse: [`SourceFile`] → [`Document`]s, each an untyped JSON value plus a span
+//! index (JSON pointer → byte ranges of the key and the value) for diagnostics.
+//!
+//! YAML 1.2 core schema: `yes`/`on`/`no`/`off` are strings, and so are plain scalars with
+//! redundant leading zeros (`0755`) or underscores (`1_000`), which YAML 1.1 readers would
+//! take for numbers. Duplicate keys are errors; alias expansion, nesting depth and node
+//! counts are capped, so no input can exhaust memory or the stack.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
+use serde_saphyr::Spanned;
+
+use crate::diagnostic::{Diagnostic, ErrorKind};
+use crate::source::SourceFile;
+
+/// Deepest nesting accepted. Real Tasks nest about 8 levels (affinity is the deepest),
+/// profile patches about 10. The cap also bounds stack use: the deserializer recurses once
+/// per level (about 40 KiB a level in debug builds, far less in release).
+pub const MAX_DEPTH: usize = 32;
+
+/// One YAML document of a file, untyped, with its span index.
+#[derive(Debug)]
+pub struct Document {
+    pub file: Arc<SourceFile>,
+    pub value: Value,
+    pub spans: SpanIndex,
+}
+
+/// Where a node is: the value's byte range, and the key's when the node is a mapping value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeSpan {
+    pub key: Option<Range<usize>>,
+    pub value: Range<usize>,
+}
+
+/// JSON pointer (RFC 6901, as jsonschema reports `instance_path`) → [`NodeSpan`].
+#[derive(Debug, Default)]
+pub struct SpanIndex {
+    map: BTreeMap<String, NodeSpan>,
+}
+
+impl SpanIndex {
+    pub fn get(&self, pointer: &str) -> Option<&NodeSpan> {
+        self.map.get(pointer)
+    }
+
+    /// The span to underline for a problem with the value at `pointer`: the value itself,
+    /// else the nearest ancestor that has a span (the root always has one).
+    pub fn value(&self, pointer: &str) -> Range<usize> {
+        self.nearest(pointer).value.clone()
+    }
+
+    /// The span of the key that names the node at `pointer` (the value's for list items
+    /// and the root), falling back to the nearest ancestor.
+    pub fn key(&self, pointer: &str) -> Range<usize> {
+        let n = self.nearest(pointer);
+        n.key.clone().unwrap_or_else(|| n.value.clone())
+    }
+
+    fn nearest(&self, pointer: &str) -> &NodeSpan {
+        let mut p = pointer;
+        loop {
+            if let Some(span) = self.map.get(p) {
+                return span;
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => {
+                    return self.map.get("").unwrap_or(&NodeSpan { key: None, value: 0..0 });
+                }
+            }
+        }
+    }
+}
+
+/// Escapes one JSON pointer segment (`~` → `~0`, `/` → `~1`).
+pub fn escape_segment(segment: &str) -> std::borrow::Cow<'_, str> {
+    if segment.contains(['~', '/']) {
+        segment.replace('~', "~0").replace('/', "~1").into()
+    } else {
+        segment.into()
+    }
+}
+
+/// Parses every document of `file`. A null (empty) document between `---` separators is
+/// skipped; a file with no document at all is an error.
+pub fn parse(file: &Arc<SourceFile>) -> Result<Vec<Document>, Diagnostic> {
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: MAX_DEPTH,
+            max_documents: 10_000,
+            max_aliases: 1_000,
+            max_nodes: 1_000_000,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: 100_000,
+            max_alias_expansions_per_anchor: 1_000,
+        },
+        strict_booleans: true,
+        leading_zero_numbers_as_strings: true,
+        underscored_numbers_as_strings: true,
+        with_snippet: false,
+    };
+    let nodes: Vec<Spanned<Node>> =
+        serde_saphyr::from_str_multiple_with_options(&file.text, options)
+            .map_err(|e| yaml_error(file, &e))?;
+    let mut documents = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        if matches!(node.value, Node::Null) {
+            continue;
+        }
+        let mut spans = SpanIndex::default();
+        let mut pointer = String::new();
+        let value = convert(file, node, None, &mut pointer, &mut spans)?;
+        documents.push(Document { file: Arc::clone(file), value, spans });
+    }
+    if documents.is_empty() {
+        let end = file.text.len();
+        return Err(Diagnostic::new(ErrorKind::EmptyFile { path: file.name.clone() })
+            .at(file, end..end, "")
+            .with_help("a Task file holds one or more Task mappings, separated by `---`"));
+    }
+    Ok(documents)
+}
+
+fn yaml_error(file: &Arc<SourceFile>, err: &serde_saphyr::Error) -> Diagnostic {
+    let message = strip_location(&err.to_string());
+    let kind = if message.contains("budget") || message.contains("limit") || message.contains("depth")
+    {
+        ErrorKind::YamlLimit { message }
+    } else if let Some(key) = message.strip_prefix("duplicate mapping key: ") {
+        ErrorKind::DuplicateKey { key: key.trim_matches('`').to_owned() }
+    } else {
+        ErrorKind::YamlSyntax { message }
+    };
+    let span = err
+        .location()
+        .map_or(0..0, |loc| byte_range(file, loc.span()));
+    Diagnostic::new(kind).at(file, span, "here")
+}
+
+/// serde-saphyr appends ` at line L, column C`; the diagnostic shows the place itself.
+fn strip_location(message: &str) -> String {
+    let first = message.lines().next().unwrap_or(message);
+    match first.rfind(" at line ") {
+        Some(i) => first[..i].to_owned(),
+        None => first.to_owned(),
+    }
+}
+
+fn byte_range(file: &SourceFile, span: serde_saphyr::Span) -> Range<usize> {
+    let start = span.byte_offset().map_or(0, |o| usize::try_from(o).unwrap_or(usize::MAX));
+    let len = span.byte_len().map_or(0, |l| usize::try_from(l).unwrap_or(0));
+    let start = start.min(file.text.len());
+    start..(start + len).min(file.text.len())
+}
+
+fn convert(
+    file: &Arc<SourceFile>,
+    node: Spanned<Node>,
+    key: Option<Range<usize>>,
+    pointer: &mut String,
+    spans: &mut SpanIndex,
+) -> Result<Value, Diagnostic> {
+    let span = byte_range(file, node.referenced.span());
+    spans.map.insert(pointer.clone(), NodeSpan { key, value: span });
+    Ok(match node.value {
+        Node::Null => Value::Null,
+        Node::Bool(b) => Value::Bool(b),
+        Node::Number(n) => Value::Number(n),
+        Node::Str(s) => Value::String(s),
+        Node::Seq(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&i.to_string());
+                out.push(convert(file, item, None, pointer, spans)?);
+                pointer.truncate(len);
+            }
+            Value::Array(out)
+        }
+        Node::Map(entries) => {
+            let mut out = Map::with_capacity(entries.len());
+            for (k, v) in entries {
+                let key_span = byte_range(file, k.referenced.span());
+                let Node::Str(name) = k.value else {
+                    return Err(Diagnostic::new(ErrorKind::KeyNotString { found: k.value.describe() })
+                        .at(file, key_span, "this key")
+                        .with_help("quote the key to make it a string"));
+                };
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&escape_segment(&name));
+                let value = convert(file, v, Some(key_span), pointer, spans)?;
+                pointer.truncate(len);
+                out.insert(name, value);
+            }
+            Value::Object(out)
+        }
+    })
+}
+
+/// An untyped YAML node whose children carry their spans.
+#[derive(Debug)]
+enum Node {
+    Null,
+    Bool(bool),
+    Number(Number),
+    Str(String),
+    Seq(Vec<Spanned<Node>>),
+    Map(Vec<(Spanned<Node>, Spanned<Node>)>),
+}
+
+impl Node {
+    fn describe(&self) -> String {
+        match self {
+            Node::Null => "null".into(),
+            Node::Bool(b) => format!("boolean `{b}`"),
+            Node::Number(n) => format!("number `{n}`"),
+            Node::Str(s) => format!("string `{s}`"),
+            Node::Seq(_) => "a list".into(),
+            Node::Map(_) => "a mapping".into(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_none<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+        Node::deserialize(d)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
+        Ok(Node::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
+        Ok(Node::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
+        Ok(Node::Number(v.into()))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Node, E> {
+        i64::try_from(v)
+            .map(|v| Node::Number(v.into()))
+            .map_err(|_| E::custom(format!("integer {v} is out of range")))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Node, E> {
+        u64::try_from(v)
+            .map(|v| Node::Number(v.into()))
+            .map_err(|_| E::custom(format!("integer {v} is out of range")))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
+        Number::from_f64(v)
+            .map(Node::Number)
+            .ok_or_else(|| E::custom("`.inf` and `.nan` are not allowed"))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Node, E> {
+        Ok(Node::Str(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Node, E> {
+        Ok(Node::Str(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Node::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = map.next_entry()? {
+            entries.push(entry);
+        }
+        Ok(Node::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Vec<Document>, Diagnostic> {
+        parse(&SourceFile::new("t.yaml", text))
+    }
+
+    fn slice<'a>(text: &'a str, r: &Range<usize>) -> &'a str {
+        &text[r.clone()]
+    }
+
+    #[test]
+    fn spans_point_at_keys_and_values() {
+        let text = "name: train\nfunction:\n  image: busybox:1.36\nenvs:\n  - {name: A, value: b}\n";
+        let docs = parse_str(text).unwrap();
+        let s = &docs[0].spans;
+        let image = s.get("/function/image").unwrap();
+        assert_eq!(slice(text, image.key.as_ref().unwrap()), "image");
+        assert_eq!(slice(text, &image.value), "busybox:1.36");
+        let env = s.get("/envs/0/value").unwrap();
+        assert_eq!(slice(text, &env.value), "b");
+        assert_eq!(slice(text, &s.key("/function/image/nope")), "image");
+    }
+
+    #[test]
+    fn escaped_pointer_segments() {
+        let text = "labels:\n  app.kubernetes.io/name: x\n";
+        let docs = parse_str(text).unwrap();
+        let span = docs[0].spans.get("/labels/app.kubernetes.io~1name").unwrap();
+        assert_eq!(slice(text, span.key.as_ref().unwrap()), "app.kubernetes.io/name");
+    }
+
+    #[test]
+    fn yaml_1_1_lookalikes_stay_strings() {
+        let docs = parse_str("a: yes\nb: on\nc: 0755\nd: 1_000\ne: true\nf: 12\ng: 1.5\nh: ~\n").unwrap();
+        let v = &docs[0].value;
+        assert_eq!(v["a"], "yes");
+        assert_eq!(v["b"], "on");
+        assert_eq!(v["c"], "0755");
+        assert_eq!(v["d"], "1_000");
+        assert_eq!(v["e"], true);
+        assert_eq!(v["f"], 12);
+        assert_eq!(v["g"], 1.5);
+        assert_eq!(v["h"], Value::Null);
+    }
+
+    #[test]
+    fn multi_documents_and_aliases() {
+        let docs = parse_str("a: &x [1, 2]\nb: *x\n---\n---\nc: 3\n").unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].value["b"], serde_json::json!([1, 2]));
+        assert_eq!(docs[1].value["c"], 3);
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let err = parse_str("name: a\nname: b\n").unwrap_err();
+        assert_eq!(err.kind.code(), "yaml::duplicate_key");
+        assert_eq!(err.line_col(), Some((2, 1)));
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let err = parse_str("name: a\nfunction: [\n").unwrap_err();
+        assert_eq!(err.kind.code(), "yaml::syntax");
+        assert!(err.line_col().is_some());
+    }
+
+    #[test]
+    fn empty_file_is_an_error() {
+        assert_eq!(parse_str("").unwrap_err().kind.code(), "spec::empty");
+        assert_eq!(parse_str("# only a comment\n---\n").unwrap_err().kind.code(), "spec::empty");
+    }
+
+    #[test]
+    fn alias_bomb_is_capped() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        assert_eq!(parse_str(&text).unwrap_err().kind.code(), "yaml::limit");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(parse_str(&text).unwrap_err().kind.code(), "yaml::limit");
+        let mut block = String::new();
+        for i in 0..10_000 {
+            block.push_str(&" ".repeat(i));
+            block.push_str("a:\n");
+        }
+        assert_eq!(parse_str(&block).unwrap_err().kind.code(), "yaml::limit");
+    }
+}
