@@ -4,3 +4,6 @@ pub mod diagnostic;
 pub mod schema;
 pub mod source;
 pub mod spec;
+pub mod profile;
+pub mod quantity;
+pub mod resolve;

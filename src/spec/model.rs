@@ -377,7 +377,7 @@ impl JsonSchema for Volume {
     fn json_schema(g: &mut SchemaGenerator) -> Schema {
         let volume_type = g.subschema_for::<VolumeType>();
         let specs = [
-            ("persistent_volume_claim", g.subschema_for::<PvcSpec>(), true),
+            ("persistent_volume_claim", g.subschema_for::<PvcSpec>(), false),
             ("empty_dir", g.subschema_for::<EmptyDirSpec>(), false),
             ("ephemeral", g.subschema_for::<EphemeralSpec>(), true),
             ("shared_volume", g.subschema_for::<SharedVolumeSpec>(), false),
