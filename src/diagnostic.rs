@@ -82,9 +82,8 @@ error_kinds! {
         = "request `{resource}: {request}` is above its limit `{limit}`",
     /// A uid or gid of 0 (root) without a profile that allows it.
     "spec::root_id" => RootId { field: String } = "`{field}: 0` would run as root",
-    /// Two Tasks render objects with the same kind, namespace and name.
-    "spec::duplicate_task" => DuplicateTask { name: String, namespace: String }
-        = "two Tasks are named `{name}` in namespace `{namespace}`",
+    /// Two Tasks of one run have the same name (their objects or output folders collide).
+    "spec::duplicate_task" => DuplicateTask { name: String } = "two Tasks are named `{name}`",
     /// A `profile:` that no profile folder holds.
     "profile::unknown" => UnknownProfile { name: String } = "unknown profile `{name}`",
     /// A profile file that is not a valid profile.

@@ -1,9 +1,236 @@
-//! taskrender: load → parse → validate → decode → resolve → render → emit.
+//! taskrender renders container Tasks into Kubernetes objects, offline:
+//!
+//! ```text
+//! load (source) → parse (spec::parse) → validate (schema) → decode + resolve (resolve)
+//!               → render (render) → emit (emit)
+//! ```
+//! Only `source` reads and only `emit` writes; every stage between is a pure function.
+//! [`run`] drives the stages for one command line and returns what to print.
 
+pub mod cli;
 pub mod diagnostic;
+pub mod emit;
+pub mod profile;
+pub mod quantity;
+pub mod render;
+pub mod resolve;
 pub mod schema;
 pub mod source;
 pub mod spec;
-pub mod profile;
-pub mod quantity;
-pub mod resolve;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::Arc;
+
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Color, Command, InputArgs};
+use crate::diagnostic::{Diagnostic, ErrorKind, Severity};
+use crate::render::Artifact;
+use crate::resolve::Plan;
+use crate::source::SourceFile;
+
+/// Exit codes (SPEC section 4).
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_INVALID: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+/// What a run prints, and how it exits.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    pub code: u8,
+}
+
+/// Where the process's streams go, as far as the output depends on it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Terminal {
+    pub stderr_is_tty: bool,
+    pub no_color: bool,
+}
+
+/// Runs one command line.
+pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
+    match cli.command {
+        Command::Render(args) => {
+            let color = use_color(args.input.color, terminal);
+            let result = pipeline(&args.input, stdin);
+            finish(result, color, |artifacts, out| match &args.output {
+                None => {
+                    out.stdout = emit::stream(artifacts).into_bytes();
+                    Ok(())
+                }
+                Some(dir) => emit::write_files(dir, &emit::files(artifacts)).map(|_| ()),
+            }, args.output.is_some())
+        }
+        Command::Check(input) => {
+            let color = use_color(input.color, terminal);
+            let result = pipeline(&input, stdin);
+            let tasks = result.tasks;
+            let files = result.files;
+            let mut outcome = finish(result, color, |_, _| Ok(()), false);
+            if outcome.code == EXIT_OK {
+                outcome.stderr.push_str(&format!("ok: {tasks} Task{} in {files} file{}\n", plural(tasks), plural(files)));
+            }
+            outcome
+        }
+        Command::Schema { kind: cli::SchemaKind::Task } => Outcome { stdout: schema::TASK_SCHEMA.as_bytes().to_vec(), ..Outcome::default() },
+        Command::Completions { shell } => {
+            let mut stdout = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "taskrender", &mut stdout);
+            Outcome { stdout, ..Outcome::default() }
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn use_color(choice: Color, terminal: Terminal) -> bool {
+    match choice {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => terminal.stderr_is_tty && !terminal.no_color,
+    }
+}
+
+/// Everything the stages produced for a set of inputs.
+#[derive(Debug, Default)]
+pub struct PipelineResult {
+    pub artifacts: Vec<Artifact>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub tasks: usize,
+    pub files: usize,
+}
+
+/// Reports diagnostics; emits only if there is no error at all.
+fn finish(
+    result: PipelineResult,
+    color: bool,
+    emit: impl FnOnce(&[Artifact], &mut Outcome) -> Result<(), Diagnostic>,
+    writes_files: bool,
+) -> Outcome {
+    let mut out = Outcome::default();
+    let mut diagnostics = result.diagnostics;
+    let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
+    if !has_errors {
+        if let Err(e) = emit(&result.artifacts, &mut out) {
+            diagnostics.push(e);
+        }
+    }
+    if !diagnostics.is_empty() {
+        out.stderr = emit::human_report(&diagnostics, color);
+        out.stderr.push_str(&emit::summary(&diagnostics, has_errors && (writes_files || out.stdout.is_empty())));
+    }
+    out.code = if diagnostics.iter().any(|d| d.severity == Severity::Error) { EXIT_INVALID } else { EXIT_OK };
+    out
+}
+
+/// Load, then parse → validate → resolve → render each file (in parallel; the result is
+/// in input order whatever the thread count), then the checks across Tasks.
+pub fn pipeline(input: &InputArgs, stdin: &mut dyn Read) -> PipelineResult {
+    let (files, mut diagnostics) = source::load(&input.paths, stdin);
+    let per_file = par_map(&files, |file| process_file(file, input.namespace.as_deref()));
+    let mut result = PipelineResult { files: files.len(), ..PipelineResult::default() };
+    let mut plans = Vec::new();
+    for (file_plans, artifacts, diags, tasks) in per_file {
+        plans.extend(file_plans);
+        result.artifacts.extend(artifacts);
+        diagnostics.extend(diags);
+        result.tasks += tasks;
+    }
+    diagnostics.extend(collisions(&plans));
+    result.diagnostics = diagnostics;
+    result
+}
+
+type FileResult = (Vec<Plan>, Vec<Artifact>, Vec<Diagnostic>, usize);
+
+fn process_file(file: &Arc<SourceFile>, namespace: Option<&str>) -> FileResult {
+    let documents = match spec::parse::parse(file) {
+        Ok(d) => d,
+        Err(e) => return (Vec::new(), Vec::new(), vec![e], 0),
+    };
+    let mut plans = Vec::new();
+    let mut artifacts = Vec::new();
+    let mut diagnostics = Vec::new();
+    let tasks = documents.len();
+    for doc in &documents {
+        if !doc.value.is_object() {
+            let span = doc.spans.value("");
+            let found = match &doc.value {
+                serde_json::Value::Array(_) => "a list".to_owned(),
+                other => format!("`{other}`"),
+            };
+            diagnostics.push(
+                Diagnostic::new(ErrorKind::NotAMapping { found })
+                    .at(file, span, "expected `name: …`, `action: …` and the other parameters")
+                    .with_help("a Task is a mapping such as `{name: train, action: job, function: {image: busybox}}`"),
+            );
+            continue;
+        }
+        let errors = schema::validate(doc);
+        if !errors.is_empty() {
+            diagnostics.extend(errors);
+            continue;
+        }
+        match resolve::resolve(doc, namespace) {
+            Ok(plan) => {
+                artifacts.extend(render::render(&plan));
+                plans.push(plan);
+            }
+            Err(errors) => diagnostics.extend(errors),
+        }
+    }
+    (plans, artifacts, diagnostics, tasks)
+}
+
+/// Two Tasks with the same name and namespace would overwrite each other's objects (and
+/// share an output folder).
+fn collisions(plans: &[Plan]) -> Vec<Diagnostic> {
+    let mut seen: BTreeMap<&str, &Plan> = BTreeMap::new();
+    let mut out = Vec::new();
+    for plan in plans {
+        if let Some(first) = seen.get(plan.name.as_str()) {
+            let (line, col) = first.origin.file.line_col(first.origin.name_span.start);
+            let same_ns = first.namespace == plan.namespace;
+            let help = if same_ns {
+                "their objects would replace each other: rename one".to_owned()
+            } else {
+                "their output folders would collide: rename one".to_owned()
+            };
+            out.push(
+                Diagnostic::new(ErrorKind::DuplicateTask { name: plan.name.clone() })
+                    .at(&plan.origin.file, plan.origin.name_span.clone(), format!("first named at {}:{line}:{col}", first.origin.file.name))
+                    .with_help(help),
+            );
+        } else {
+            seen.insert(&plan.name, plan);
+        }
+    }
+    out
+}
+
+/// Maps `f` over `items` on up to one worker per core, keeping input order. Workers get
+/// a generous stack: the YAML deserializer recurses per nesting level.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    const MIN_PER_WORKER: usize = 32;
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let workers = cores.min(items.len().div_ceil(MIN_PER_WORKER)).max(1);
+    let chunk = items.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                let f = &f;
+                std::thread::Builder::new()
+                    .stack_size(16 << 20)
+                    .spawn_scoped(scope, move || part.iter().map(f).collect::<Vec<R>>())
+                    .expect("spawn a worker thread")
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("worker thread panicked")).collect()
+    })
+}

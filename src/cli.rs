@@ -1,0 +1,65 @@
+//! The command line (clap derive only; no logic here).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Render container Tasks into Kubernetes YAML and Dockerfiles, offline.
+#[derive(Debug, Parser)]
+#[command(name = "taskrender", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate and render Tasks: a YAML stream on stdout, or one file per object with -o.
+    Render(RenderArgs),
+    /// Validate Tasks without rendering; exit 1 on any error.
+    Check(InputArgs),
+    /// Print the JSON Schema of a Task.
+    Schema {
+        #[arg(value_enum, default_value_t = SchemaKind::Task)]
+        kind: SchemaKind,
+    },
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Task files, directories (every *.yaml / *.yml below, sorted) or `-` for stdin.
+    #[arg(value_name = "PATH", default_value = "-")]
+    pub paths: Vec<PathBuf>,
+    /// Namespace of every rendered object (overrides the Tasks' `namespace`).
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Colour in diagnostics.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Write one file per object under DIR (DIR/<task>/<Kind>.yaml) and a kustomization.yaml.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    Task,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}

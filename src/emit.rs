@@ -1,0 +1,128 @@
+//! Stage 7, emit: [`Artifact`]s → a YAML stream (for stdout) or files under `-o DIR`, and
+//! diagnostics → text. The only module that writes files.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use miette::{GraphicalReportHandler, GraphicalTheme};
+use serde_json::Value;
+
+use crate::diagnostic::{Diagnostic, ErrorKind, Severity};
+use crate::render::Artifact;
+
+/// YAML of one object: `---`, block style, two-space indent with lists flush under their
+/// key (kubectl's style), and every string that a YAML 1.1 reader would take for
+/// something else (`yes`, `on`, `0755`, `1e3`, `12:30`) quoted.
+pub fn to_yaml(value: &Value) -> String {
+    let options = serde_saphyr::ser_options! {
+        // Never fold long lines: a folded scalar reads back with different whitespace
+        // in some readers, and reviewers should see the value as written.
+        folded_wrap_chars: usize::MAX,
+        min_fold_chars: usize::MAX,
+    };
+    let body = serde_saphyr::to_string_with_options(value, options).expect("JSON values serialize to YAML");
+    let mut out = String::with_capacity(body.len() + 4);
+    out.push_str("---\n");
+    out.push_str(&body);
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// Every object as one multi-document stream, for `kubectl apply -f -`.
+pub fn stream(artifacts: &[Artifact]) -> String {
+    let mut out = String::new();
+    for a in artifacts {
+        out.push_str(&to_yaml(&a.object));
+    }
+    out
+}
+
+/// The files `-o DIR` mode writes: `(path relative to DIR, content)`, in path order, with
+/// the `kustomization.yaml` that lists all objects.
+pub fn files(artifacts: &[Artifact]) -> Vec<(PathBuf, String)> {
+    let mut out: Vec<(PathBuf, String)> =
+        artifacts.iter().map(|a| (Path::new(&a.task).join(&a.file_name), to_yaml(&a.object))).collect();
+    let resources: BTreeSet<String> = out.iter().map(|(p, _)| p.to_string_lossy().replace('\\', "/")).collect();
+    let mut kustomization =
+        String::from("---\n# Written by taskrender: every object it rendered, for `kubectl apply -k`.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n");
+    for r in &resources {
+        let _ = writeln!(kustomization, "- {r}");
+    }
+    out.push((PathBuf::from("kustomization.yaml"), kustomization));
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Writes `files` under `dir`, each atomically (a temporary file in the same folder, then a
+/// rename), leaving a file whose content is already right untouched. Returns the number of
+/// files changed.
+pub fn write_files(dir: &Path, files: &[(PathBuf, String)]) -> Result<usize, Diagnostic> {
+    let mut changed = 0;
+    for (rel, content) in files {
+        let path = dir.join(rel);
+        let fail = |e: &std::io::Error| {
+            Diagnostic::new(ErrorKind::Write { path: path.display().to_string(), reason: e.to_string() })
+        };
+        if std::fs::read(&path).is_ok_and(|old| old == content.as_bytes()) {
+            continue;
+        }
+        let parent = path.parent().unwrap_or(dir);
+        std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
+        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = parent.join(format!(".{file_name}.taskrender-{}.tmp", std::process::id()));
+        let result = std::fs::File::create(&tmp)
+            .and_then(|mut f| {
+                f.write_all(content.as_bytes())?;
+                f.sync_all()
+            })
+            .and_then(|()| std::fs::rename(&tmp, &path));
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(fail(&e));
+        }
+        changed += 1;
+    }
+    Ok(changed)
+}
+
+/// Renders diagnostics as miette's graphical reports (80 columns, no links), in colour
+/// only when asked to.
+pub fn human_report(diagnostics: &[Diagnostic], color: bool) -> String {
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(80).with_links(false);
+    let mut out = String::new();
+    for d in diagnostics {
+        // Rendering into a String cannot fail.
+        let _ = handler.render_report(&mut out, d);
+    }
+    out
+}
+
+/// The closing line of a run with problems, like cargo's.
+pub fn summary(diagnostics: &[Diagnostic], wrote_nothing: bool) -> String {
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let warnings = diagnostics.len() - errors;
+    let files: BTreeSet<&str> = diagnostics.iter().filter_map(|d| d.file.as_ref().map(|f| f.name.as_str())).collect();
+    let plural = |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
+    let mut line = String::from(if errors > 0 { "error: " } else { "warning: " });
+    let mut parts = Vec::new();
+    if errors > 0 {
+        parts.push(plural(errors, "error"));
+    }
+    if warnings > 0 {
+        parts.push(plural(warnings, "warning"));
+    }
+    line.push_str(&parts.join(", "));
+    if !files.is_empty() {
+        let _ = write!(line, " in {}", plural(files.len(), "file"));
+    }
+    if errors > 0 && wrote_nothing {
+        line.push_str("; nothing was written");
+    }
+    line.push('\n');
+    line
+}

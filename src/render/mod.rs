@@ -1,0 +1,156 @@
+//! Stage 6, render: [`Plan`] → [`Artifact`]s, built as typed `k8s-openapi` objects (never
+//! YAML text) and normalised into the output's key order.
+
+mod job;
+mod pod;
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, VolumeResourceRequirements,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::resolve::{ClaimPlan, Plan};
+use crate::spec::model::Action;
+
+/// One rendered output: a Kubernetes object (or, for builds, a Dockerfile).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Artifact {
+    /// Name of the Task it came from (the output folder in `-o DIR` mode).
+    pub task: String,
+    pub kind: &'static str,
+    /// `metadata.name` of the object.
+    pub name: String,
+    pub namespace: Option<String>,
+    /// File name inside the Task's folder.
+    pub file_name: String,
+    /// The object, keys in output order.
+    pub object: Value,
+}
+
+/// Renders every object of one Task, in the action's object order (SPEC section 2).
+pub fn render(plan: &Plan) -> Vec<Artifact> {
+    let mut out: Vec<Artifact> = plan.claims.iter().map(|c| artifact(plan, "PersistentVolumeClaim", true, &claim(plan, c))).collect();
+    match plan.action {
+        Action::Job => out.push(artifact(plan, "Job", false, &job::job(plan))),
+        // The other actions land with their issue; the schema already accepts them.
+        Action::Serve | Action::Deploy | Action::Build => {}
+    }
+    out
+}
+
+/// Object metadata every rendered object shares.
+fn metadata(plan: &Plan, name: &str) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_owned()),
+        namespace: plan.namespace.clone(),
+        labels: Some(plan.labels.clone()),
+        annotations: non_empty(plan.annotations.clone()),
+        ..ObjectMeta::default()
+    }
+}
+
+fn non_empty<K, V>(map: BTreeMap<K, V>) -> Option<BTreeMap<K, V>> {
+    (!map.is_empty()).then_some(map)
+}
+
+fn quantities(map: &BTreeMap<String, String>) -> Option<BTreeMap<String, Quantity>> {
+    non_empty(map.iter().map(|(k, v)| (k.clone(), Quantity(v.clone()))).collect())
+}
+
+fn claim(plan: &Plan, c: &ClaimPlan) -> PersistentVolumeClaim {
+    PersistentVolumeClaim {
+        metadata: metadata(plan, &c.name),
+        spec: Some(claim_spec(&c.size, c.storage_class.as_ref())),
+        status: None,
+    }
+}
+
+/// A ReadWriteOnce claim of `size` (shared by PVCs and generic ephemeral volumes).
+fn claim_spec(size: &str, storage_class: Option<&String>) -> PersistentVolumeClaimSpec {
+    PersistentVolumeClaimSpec {
+        access_modes: Some(vec!["ReadWriteOnce".into()]),
+        resources: Some(VolumeResourceRequirements {
+            requests: Some(BTreeMap::from([("storage".to_owned(), Quantity(size.to_owned()))])),
+            limits: None,
+        }),
+        storage_class_name: storage_class.cloned(),
+        ..PersistentVolumeClaimSpec::default()
+    }
+}
+
+fn artifact<T: Serialize>(plan: &Plan, kind: &'static str, several: bool, object: &T) -> Artifact {
+    let value = serde_json::to_value(object).expect("Kubernetes objects serialize to JSON");
+    let object = normalize(value, Position::Top);
+    let name = object["metadata"]["name"].as_str().unwrap_or_default().to_owned();
+    let file_name = if several { format!("{kind}-{name}.yaml") } else { format!("{kind}.yaml") };
+    Artifact { task: plan.name.clone(), kind, name, namespace: plan.namespace.clone(), file_name, object }
+}
+
+/// Output key order (SPEC section 5): `apiVersion`, `kind`, `metadata`, then the other
+/// fields alphabetically (the typed serializer's order, enforced here so that no serializer
+/// quirk can change it); `name` first in list items that have one. Empty maps and lists
+/// are dropped, except `emptyDir: {}`, which is how an emptyDir without settings is written.
+fn normalize(value: Value, position: Position) -> Value {
+    match value {
+        Value::Object(mut map) => {
+            let first: &[&str] = match position {
+                Position::Top => &["apiVersion", "kind", "metadata"],
+                Position::ListItem => &["name"],
+                Position::Field => &[],
+            };
+            let mut out = Map::with_capacity(map.len());
+            for key in first {
+                if let Some(v) = map.remove(*key) {
+                    out.insert((*key).to_owned(), normalize(v, Position::Field));
+                }
+            }
+            let mut rest: Vec<(String, Value)> = map.into_iter().collect();
+            rest.sort_by(|a, b| a.0.cmp(&b.0));
+            for (k, v) in rest {
+                let keep_empty = k == "emptyDir";
+                let v = normalize(v, Position::Field);
+                let empty = match &v {
+                    Value::Object(m) => m.is_empty(),
+                    Value::Array(a) => a.is_empty(),
+                    Value::Null => true,
+                    _ => false,
+                };
+                if !empty || keep_empty {
+                    out.insert(k, v);
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(|v| normalize(v, Position::ListItem)).collect()),
+        other => other,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Position {
+    Top,
+    ListItem,
+    Field,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn normalize_orders_and_prunes() {
+        let v = normalize(
+            json!({"kind": "Job", "apiVersion": "batch/v1", "data": {}, "metadata": {"namespace": "n", "name": "x", "labels": {}},
+                   "spec": {"containers": [{"image": "i", "name": "c", "env": []}], "volumes": [{"emptyDir": {}, "name": "v"}]}}),
+            Position::Top,
+        );
+        assert_eq!(serde_json::to_string(&v).unwrap(),
+            r#"{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"x","namespace":"n"},"spec":{"containers":[{"name":"c","image":"i"}],"volumes":[{"name":"v","emptyDir":{}}]}}"#);
+    }
+}

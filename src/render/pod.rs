@@ -1,0 +1,114 @@
+//! The pod template every action shares: container, volumes, scheduling and the Pod
+//! Security Standard *restricted* defaults.
+
+use k8s_openapi::api::core::v1::{
+    Capabilities, Container, EmptyDirVolumeSource, EnvFromSource, EnvVar, EphemeralVolumeSource,
+    PersistentVolumeClaimTemplate, PersistentVolumeClaimVolumeSource, PodSecurityContext,
+    PodSpec, PodTemplateSpec, ResourceRequirements, SeccompProfile, SecretEnvSource,
+    SecurityContext, Volume, VolumeMount,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::{claim_spec, non_empty, quantities};
+use crate::resolve::{Plan, VolumeSource};
+
+/// The pod template of `plan`, with the pod-level `restart_policy` the action needs.
+pub fn template(plan: &Plan, restart_policy: Option<&str>) -> PodTemplateSpec {
+    let pod = &plan.pod;
+    PodTemplateSpec {
+        metadata: Some(ObjectMeta {
+            labels: Some(plan.labels.clone()),
+            annotations: non_empty(plan.annotations.clone()),
+            ..ObjectMeta::default()
+        }),
+        spec: Some(PodSpec {
+            affinity: pod.affinity.clone(),
+            automount_service_account_token: Some(false),
+            containers: vec![container(plan)],
+            node_selector: non_empty(pod.node_selector.clone()),
+            restart_policy: restart_policy.map(str::to_owned),
+            security_context: Some(PodSecurityContext {
+                run_as_non_root: Some(true),
+                run_as_user: pod.run_as_user,
+                run_as_group: pod.run_as_group,
+                fs_group: pod.fs_group,
+                seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".into(), localhost_profile: None }),
+                ..PodSecurityContext::default()
+            }),
+            tolerations: (!pod.tolerations.is_empty()).then(|| pod.tolerations.clone()),
+            volumes: (!pod.volumes.is_empty()).then(|| pod.volumes.iter().map(|v| volume(&v.name, &v.source)).collect()),
+            ..PodSpec::default()
+        }),
+    }
+}
+
+fn container(plan: &Plan) -> Container {
+    let pod = &plan.pod;
+    Container {
+        name: pod.container_name.clone(),
+        image: Some(pod.image.clone()),
+        image_pull_policy: pod.pull_policy.map(|p| p.as_str().to_owned()),
+        command: (!pod.command.is_empty()).then(|| pod.command.clone()),
+        args: (!pod.args.is_empty()).then(|| pod.args.clone()),
+        env: (!pod.env.is_empty()).then(|| {
+            pod.env
+                .iter()
+                .map(|(name, value)| EnvVar { name: name.clone(), value: Some(value.clone()), value_from: None })
+                .collect()
+        }),
+        env_from: (!pod.secrets.is_empty()).then(|| {
+            pod.secrets
+                .iter()
+                .map(|name| EnvFromSource {
+                    secret_ref: Some(SecretEnvSource { name: name.clone(), optional: None }),
+                    ..EnvFromSource::default()
+                })
+                .collect()
+        }),
+        resources: (!pod.limits.is_empty() || !pod.requests.is_empty()).then(|| ResourceRequirements {
+            limits: quantities(&pod.limits),
+            requests: quantities(&pod.requests),
+            ..ResourceRequirements::default()
+        }),
+        security_context: Some(SecurityContext {
+            allow_privilege_escalation: Some(false),
+            privileged: Some(false),
+            capabilities: Some(Capabilities { drop: Some(vec!["ALL".into()]), add: None }),
+            ..SecurityContext::default()
+        }),
+        volume_mounts: (!pod.volumes.is_empty()).then(|| {
+            pod.volumes
+                .iter()
+                .map(|v| VolumeMount { name: v.name.clone(), mount_path: v.mount_path.clone(), ..VolumeMount::default() })
+                .collect()
+        }),
+        ..Container::default()
+    }
+}
+
+fn volume(name: &str, source: &VolumeSource) -> Volume {
+    let mut v = Volume { name: name.to_owned(), ..Volume::default() };
+    match source {
+        VolumeSource::Claim { claim_name } => {
+            v.persistent_volume_claim =
+                Some(PersistentVolumeClaimVolumeSource { claim_name: claim_name.clone(), read_only: None });
+        }
+        VolumeSource::EmptyDir { size_limit, memory } => {
+            v.empty_dir = Some(EmptyDirVolumeSource {
+                medium: memory.then(|| "Memory".to_owned()),
+                size_limit: size_limit.clone().map(Quantity),
+                ..EmptyDirVolumeSource::default()
+            });
+        }
+        VolumeSource::Ephemeral { size, storage_class } => {
+            v.ephemeral = Some(EphemeralVolumeSource {
+                volume_claim_template: Some(PersistentVolumeClaimTemplate {
+                    metadata: None,
+                    spec: claim_spec(size, storage_class.as_ref()),
+                }),
+            });
+        }
+    }
+    v
+}
