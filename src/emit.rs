@@ -96,10 +96,36 @@ pub fn human_report(diagnostics: &[Diagnostic], color: bool) -> String {
     let handler = GraphicalReportHandler::new_themed(theme).with_width(80).with_links(false);
     let mut out = String::new();
     for d in diagnostics {
+        let d = &without_huge_snippet(d);
         // Rendering into a String cannot fail.
         let _ = handler.render_report(&mut out, d);
+        out.push('\n');
     }
     out
+}
+
+/// Longest source line shown in a report; a longer one (minified or generated YAML)
+/// would flood the terminal, so the report names the place instead.
+const MAX_SHOWN_LINE: usize = 300;
+
+fn without_huge_snippet(d: &Diagnostic) -> Diagnostic {
+    let (Some(file), Some(span), Some((line, col))) = (&d.file, d.primary_span(), d.line_col()) else {
+        return d.clone();
+    };
+    let start = file.text[..span.start.min(file.text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let end = file.text[start..].find('\n').map_or(file.text.len(), |i| start + i);
+    if end - start <= MAX_SHOWN_LINE {
+        return d.clone();
+    }
+    let mut short = d.clone();
+    short.file = None;
+    short.labels.clear();
+    let place = format!("at {}:{line}:{col} (a line of {} characters, not shown)", file.name, end - start);
+    short.help = Some(match &d.help {
+        Some(h) => format!("{place}\n{h}"),
+        None => place,
+    });
+    short
 }
 
 /// The closing line of a run with problems, like cargo's.

@@ -62,7 +62,7 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
                     Ok(())
                 }
                 Some(dir) => emit::write_files(dir, &emit::files(artifacts)).map(|_| ()),
-            }, args.output.is_some())
+            }, true)
         }
         Command::Check(input) => {
             let color = use_color(input.color, terminal);
@@ -110,7 +110,7 @@ fn finish(
     result: PipelineResult,
     color: bool,
     emit: impl FnOnce(&[Artifact], &mut Outcome) -> Result<(), Diagnostic>,
-    writes_files: bool,
+    renders: bool,
 ) -> Outcome {
     let mut out = Outcome::default();
     let mut diagnostics = result.diagnostics;
@@ -122,7 +122,7 @@ fn finish(
     }
     if !diagnostics.is_empty() {
         out.stderr = emit::human_report(&diagnostics, color);
-        out.stderr.push_str(&emit::summary(&diagnostics, has_errors && (writes_files || out.stdout.is_empty())));
+        out.stderr.push_str(&emit::summary(&diagnostics, has_errors && renders));
     }
     out.code = if diagnostics.iter().any(|d| d.severity == Severity::Error) { EXIT_INVALID } else { EXIT_OK };
     out

@@ -261,9 +261,13 @@ fn diagnose(doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
             let action = doc.value.get("action").and_then(Value::as_str).unwrap_or("?").to_owned();
             let owner = if pointer.starts_with("/function/") { &TASK.schema["$defs"]["Function"] } else { &TASK.schema };
             let accepted: Vec<&str> = owner["properties"][&name]["x-actions"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let mut help = format!("`{name}` applies to: {}", accepted.join(", "));
+            if !pointer.starts_with("/function/") && TASK.schema["$defs"]["Function"]["properties"].get(&name).is_some() {
+                help.push_str(&format!("; did you mean `function.{name}`?"));
+            }
             Diagnostic::new(ErrorKind::WrongAction { field: field.clone(), action: action.clone() })
                 .at(file, key_span, format!("not a parameter of `{action}`"))
-                .with_help(format!("`{name}` applies to: {}", accepted.join(", ")))
+                .with_help(help)
         }
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();

@@ -289,17 +289,16 @@ pub struct Volume {
     pub spec: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Kinds of volume.
+/// Kind of volume: `persistent_volume_claim` (a new claim `<task>-<volume>`, or an
+/// existing `claim_name`), `empty_dir` (scratch space that lives as long as the pod),
+/// `ephemeral` (a claim created and deleted with the pod) or `shared_volume` (an existing
+/// claim shared between Tasks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VolumeType {
-    /// A PersistentVolumeClaim: rendered as `<task>-<volume>`, or an existing `claim_name`.
     PersistentVolumeClaim,
-    /// Scratch space that lives as long as the pod.
     EmptyDir,
-    /// A generic ephemeral volume: a claim created and deleted with the pod.
     Ephemeral,
-    /// An existing claim shared between Tasks.
     SharedVolume,
 }
 

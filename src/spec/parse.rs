@@ -93,6 +93,7 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Vec<Document>, Diagnostic> {
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_depth: MAX_DEPTH,
+            flow_nesting_limit: MAX_DEPTH,
             max_documents: 10_000,
             max_aliases: 1_000,
             max_nodes: 1_000_000,
@@ -130,18 +131,52 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Vec<Document>, Diagnostic> {
 
 fn yaml_error(file: &Arc<SourceFile>, err: &serde_saphyr::Error) -> Diagnostic {
     let message = strip_location(&err.to_string());
-    let kind = if message.contains("budget") || message.contains("limit") || message.contains("depth")
-    {
-        ErrorKind::YamlLimit { message }
-    } else if let Some(key) = message.strip_prefix("duplicate mapping key: ") {
-        ErrorKind::DuplicateKey { key: key.trim_matches('`').to_owned() }
+    let (kind, label, help) = if message.contains("alias") {
+        (
+            ErrorKind::YamlLimit { message: "aliases expand to too many nodes".into() },
+            "expansion stopped here",
+            Some("an alias may repeat a node, but not multiply the document without bound (a \"billion laughs\")"),
+        )
+    } else if message.contains("recursion") || message.contains("Depth") || message.contains("nesting") {
+        (
+            ErrorKind::YamlLimit { message: format!("nesting is deeper than {MAX_DEPTH} levels") },
+            "too deep",
+            None,
+        )
+    } else if message.contains("budget") || message.contains("limit") {
+        (ErrorKind::YamlLimit { message }, "here", None)
+    } else if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(", set DuplicateKeyPolicy").next().unwrap_or(rest);
+        (
+            ErrorKind::DuplicateKey { key: key.trim_matches('`').to_owned() },
+            "repeated key",
+            Some("a key may appear once in a mapping: remove one of them"),
+        )
     } else {
-        ErrorKind::YamlSyntax { message }
+        (ErrorKind::YamlSyntax { message }, "here", None)
     };
-    let span = err
-        .location()
-        .map_or(0..0, |loc| byte_range(file, loc.span()));
-    Diagnostic::new(kind).at(file, span, "here")
+    let span = err.location().map_or(0..0, |loc| location_range(file, loc));
+    let d = Diagnostic::new(kind).at(file, span, label);
+    match help {
+        Some(h) => d.with_help(h),
+        None => d,
+    }
+}
+
+/// Byte range of a parser location: its byte span when known, else its line and column
+/// (parser errors carry only those).
+fn location_range(file: &SourceFile, loc: serde_saphyr::Location) -> Range<usize> {
+    let span = loc.span();
+    if span.byte_offset().is_some_and(|o| o < u64::from(u32::MAX)) {
+        return byte_range(file, span);
+    }
+    let line = usize::try_from(loc.line()).unwrap_or(1).max(1);
+    let col = usize::try_from(loc.column()).unwrap_or(1).max(1);
+    let line_start = file.text.split_inclusive('\n').take(line - 1).map(str::len).sum::<usize>();
+    let rest = &file.text[line_start.min(file.text.len())..];
+    let start = line_start + rest.char_indices().nth(col - 1).map_or(rest.len(), |(i, _)| i);
+    let end = file.text[start..].chars().next().map_or(start, |c| start + c.len_utf8());
+    start..end
 }
 
 /// serde-saphyr appends ` at line L, column C`; the diagnostic shows the place itself.
@@ -364,9 +399,9 @@ mod tests {
 
     #[test]
     fn syntax_errors_have_positions() {
-        let err = parse_str("name: a\nfunction: [\n").unwrap_err();
+        let err = parse_str("name: a\nfunction:\n  image: x\n   command: [sh]\n").unwrap_err();
         assert_eq!(err.kind.code(), "yaml::syntax");
-        assert!(err.line_col().is_some());
+        assert_eq!(err.line_col(), Some((4, 11)));
     }
 
     #[test]

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the third-party referees (../shared/referee/check.sh) over every golden output:
+# all `fixtures/*/*/expected/` trees of successful cases, copied side by side into one
+# directory so the referees start once. Project-wide checkov exceptions, each with its
+# reason, are in tests/checkov-skips.txt; they are added to check.sh's default list.
+#
+# usage: scripts/referee-golden.sh [REFEREE_DIR]   (default: ../shared/referee)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REFEREE="${1:-../shared/referee}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+n=0
+for expected in fixtures/*/*/expected; do
+  [ -f "$expected/stderr" ] && continue
+  case_dir="$(dirname "$expected")"
+  dest="$work/$(basename "$(dirname "$case_dir")")-$(basename "$case_dir")"
+  cp -R "$expected" "$dest"
+  n=$((n + 1))
+done
+echo "referee-golden: $n rendered fixture trees"
+default_skips="$(sed -n 's/^DEFAULT_CHECKOV_SKIP="\(.*\)"$/\1/p' "$REFEREE/check.sh")"
+project_skips="$(grep -o '^CKV[0-9A-Z_]*' tests/checkov-skips.txt | paste -sd, -)"
+export REFEREE_CHECKOV_SKIP="${default_skips}${project_skips:+,$project_skips}"
+"$REFEREE/check.sh" "$work"

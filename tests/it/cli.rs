@@ -1,0 +1,1 @@
+//! Command-line behaviour beyond the golden fixtures.

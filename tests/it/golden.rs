@@ -1,0 +1,140 @@
+//! Golden tests: every `fixtures/<group>/<case>/` is rendered with
+//! `taskrender render task.yaml -o OUT [args...]` (extra arguments, one per line, in an
+//! optional `args` file) and compared byte for byte with `expected/`: the exact files
+//! written, or `expected/stderr` for a case that must fail (exit 1, nothing written).
+//! Each case is rendered twice and both runs must agree (determinism).
+//!
+//! Bless: `UPDATE_GOLDEN=1 cargo test --test it golden`, then review the diff in git.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::taskrender;
+
+fn fixtures() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut cases = Vec::new();
+    for group in std::fs::read_dir(&root).expect("fixtures/ exists") {
+        let group = group.unwrap().path();
+        if !group.is_dir() {
+            continue;
+        }
+        for case in std::fs::read_dir(&group).unwrap() {
+            let case = case.unwrap().path();
+            if case.join("task.yaml").exists() {
+                cases.push(case);
+            }
+        }
+    }
+    cases.sort();
+    cases
+}
+
+/// Every file under `dir`, by relative path.
+fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// What one run of a case produced: the files written, or `stderr` when it failed.
+fn run_case(case: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path().join("out");
+    let mut args = vec!["render".to_owned(), "task.yaml".to_owned(), "-o".to_owned(), out_dir.display().to_string()];
+    if let Ok(extra) = std::fs::read_to_string(case.join("args")) {
+        args.extend(extra.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned));
+    }
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = taskrender(case, &argv, b"");
+    let written = read_tree(&out_dir);
+    match output.status.code() {
+        Some(0) => Ok(written),
+        Some(1) => {
+            if !written.is_empty() {
+                return Err(format!("exit 1 but wrote {:?}", written.keys().collect::<Vec<_>>()));
+            }
+            if !output.stdout.is_empty() {
+                return Err("exit 1 but wrote to stdout".into());
+            }
+            Ok(BTreeMap::from([("stderr".to_owned(), output.stderr)]))
+        }
+        other => Err(format!("exit {other:?}\n{}", String::from_utf8_lossy(&output.stderr))),
+    }
+}
+
+fn diff(name: &str, expected: &[u8], actual: &[u8]) -> String {
+    let e = String::from_utf8_lossy(expected);
+    let a = String::from_utf8_lossy(actual);
+    let text = similar::TextDiff::from_lines(e.as_ref(), a.as_ref());
+    format!("--- expected/{name}\n+++ actual/{name}\n{}", text.unified_diff().context_radius(3))
+}
+
+#[test]
+fn golden() {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let cases = fixtures();
+    assert!(cases.len() >= 30, "expected the fixture corpus, found {} cases", cases.len());
+    let mut failures = Vec::new();
+    for case in &cases {
+        let name = case.strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap().display().to_string();
+        let is_error_case = case.file_name().unwrap().to_string_lossy().starts_with("error-");
+        let actual = match run_case(case) {
+            Ok(a) => a,
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        match run_case(case) {
+            Ok(again) if again == actual => {}
+            _ => failures.push(format!("{name}: a second run gave different output")),
+        }
+        if is_error_case != actual.contains_key("stderr") {
+            let what = if is_error_case { "error- case rendered successfully" } else { "case failed" };
+            let detail = actual.get("stderr").map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_default();
+            failures.push(format!("{name}: {what}\n{detail}"));
+            continue;
+        }
+        let expected_dir = case.join("expected");
+        if update {
+            let _ = std::fs::remove_dir_all(&expected_dir);
+            for (rel, bytes) in &actual {
+                let path = expected_dir.join(rel);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, bytes).unwrap();
+            }
+            continue;
+        }
+        let expected = read_tree(&expected_dir);
+        for (rel, bytes) in &actual {
+            match expected.get(rel) {
+                None => failures.push(format!("{name}: unexpected file {rel}")),
+                Some(e) if e != bytes => failures.push(format!("{name}:\n{}", diff(rel, e, bytes))),
+                Some(_) => {}
+            }
+        }
+        for rel in expected.keys().filter(|r| !actual.contains_key(*r)) {
+            failures.push(format!("{name}: missing file {rel}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} golden cases failed (bless with UPDATE_GOLDEN=1 after review):\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+}

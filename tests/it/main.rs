@@ -1,0 +1,24 @@
+//! One integration-test binary (one link step on a 2-core machine): golden fixtures and
+//! command-line behaviour.
+
+mod cli;
+mod golden;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs the built binary in `dir` with `args`, standard input from `stdin`.
+pub fn taskrender(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_taskrender"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn taskrender");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
