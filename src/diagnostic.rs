@@ -118,14 +118,28 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(kind: ErrorKind) -> Self {
-        Self { kind, severity: Severity::Error, file: None, labels: Vec::new(), help: None }
+        Self {
+            kind,
+            severity: Severity::Error,
+            file: None,
+            labels: Vec::new(),
+            help: None,
+        }
     }
 
     /// Points the diagnostic at `span` in `file`, labelled `text`.
     #[must_use]
-    pub fn at(mut self, file: &Arc<SourceFile>, span: Range<usize>, text: impl Into<String>) -> Self {
+    pub fn at(
+        mut self,
+        file: &Arc<SourceFile>,
+        span: Range<usize>,
+        text: impl Into<String>,
+    ) -> Self {
         self.file = Some(Arc::clone(file));
-        self.labels.push(Label { span, text: text.into() });
+        self.labels.push(Label {
+            span,
+            text: text.into(),
+        });
         self
     }
 
@@ -133,7 +147,10 @@ impl Diagnostic {
     #[must_use]
     pub fn also(mut self, span: Range<usize>, text: impl Into<String>) -> Self {
         if self.file.is_some() {
-            self.labels.push(Label { span, text: text.into() });
+            self.labels.push(Label {
+                span,
+                text: text.into(),
+            });
         }
         self
     }
@@ -190,7 +207,9 @@ impl miette::Diagnostic for Diagnostic {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -218,7 +237,9 @@ impl SourceCode for SourceFile {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, miette::MietteError> {
-        let inner = self.text.read_span(span, context_lines_before, context_lines_after)?;
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
@@ -233,8 +254,16 @@ impl SourceCode for SourceFile {
 /// The closest candidate to `word`, if one is close enough to be what the user meant:
 /// the same letters ignoring case, `_` and `-` (`nodeSelector` → `node_selector`), or a
 /// small edit distance.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let fold = |s: &str| s.chars().filter(|c| *c != '_' && *c != '-').flat_map(char::to_lowercase).collect::<String>();
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let fold = |s: &str| {
+        s.chars()
+            .filter(|c| *c != '_' && *c != '-')
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
     let folded = fold(word);
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {

@@ -22,7 +22,8 @@ pub fn to_yaml(value: &Value) -> String {
         folded_wrap_chars: usize::MAX,
         min_fold_chars: usize::MAX,
     };
-    let body = serde_saphyr::to_string_with_options(value, options).expect("JSON values serialize to YAML");
+    let body = serde_saphyr::to_string_with_options(value, options)
+        .expect("JSON values serialize to YAML");
     let mut out = String::with_capacity(body.len() + 4);
     out.push_str("---\n");
     out.push_str(&body);
@@ -44,11 +45,17 @@ pub fn stream(artifacts: &[Artifact]) -> String {
 /// The files `-o DIR` mode writes: `(path relative to DIR, content)`, in path order, with
 /// the `kustomization.yaml` that lists all objects.
 pub fn files(artifacts: &[Artifact]) -> Vec<(PathBuf, String)> {
-    let mut out: Vec<(PathBuf, String)> =
-        artifacts.iter().map(|a| (Path::new(&a.task).join(&a.file_name), to_yaml(&a.object))).collect();
-    let resources: BTreeSet<String> = out.iter().map(|(p, _)| p.to_string_lossy().replace('\\', "/")).collect();
-    let mut kustomization =
-        String::from("---\n# Written by taskrender: every object it rendered, for `kubectl apply -k`.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n");
+    let mut out: Vec<(PathBuf, String)> = artifacts
+        .iter()
+        .map(|a| (Path::new(&a.task).join(&a.file_name), to_yaml(&a.object)))
+        .collect();
+    let resources: BTreeSet<String> = out
+        .iter()
+        .map(|(p, _)| p.to_string_lossy().replace('\\', "/"))
+        .collect();
+    let mut kustomization = String::from(
+        "---\n# Written by taskrender: every object it rendered, for `kubectl apply -k`.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
+    );
     for r in &resources {
         let _ = writeln!(kustomization, "- {r}");
     }
@@ -65,15 +72,24 @@ pub fn write_files(dir: &Path, files: &[(PathBuf, String)]) -> Result<usize, Dia
     for (rel, content) in files {
         let path = dir.join(rel);
         let fail = |e: &std::io::Error| {
-            Diagnostic::new(ErrorKind::Write { path: path.display().to_string(), reason: e.to_string() })
+            Diagnostic::new(ErrorKind::Write {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })
         };
         if std::fs::read(&path).is_ok_and(|old| old == content.as_bytes()) {
             continue;
         }
         let parent = path.parent().unwrap_or(dir);
         std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
-        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let tmp = parent.join(format!(".{file_name}.taskrender-{}.tmp", std::process::id()));
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = parent.join(format!(
+            ".{file_name}.taskrender-{}.tmp",
+            std::process::id()
+        ));
         let result = std::fs::File::create(&tmp)
             .and_then(|mut f| {
                 f.write_all(content.as_bytes())?;
@@ -92,8 +108,14 @@ pub fn write_files(dir: &Path, files: &[(PathBuf, String)]) -> Result<usize, Dia
 /// Renders diagnostics as miette's graphical reports (80 columns, no links), in colour
 /// only when asked to.
 pub fn human_report(diagnostics: &[Diagnostic], color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(80).with_links(false);
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(80)
+        .with_links(false);
     let mut out = String::new();
     for d in diagnostics {
         let d = &without_huge_snippet(d);
@@ -109,18 +131,27 @@ pub fn human_report(diagnostics: &[Diagnostic], color: bool) -> String {
 const MAX_SHOWN_LINE: usize = 300;
 
 fn without_huge_snippet(d: &Diagnostic) -> Diagnostic {
-    let (Some(file), Some(span), Some((line, col))) = (&d.file, d.primary_span(), d.line_col()) else {
+    let (Some(file), Some(span), Some((line, col))) = (&d.file, d.primary_span(), d.line_col())
+    else {
         return d.clone();
     };
-    let start = file.text[..span.start.min(file.text.len())].rfind('\n').map_or(0, |i| i + 1);
-    let end = file.text[start..].find('\n').map_or(file.text.len(), |i| start + i);
+    let start = file.text[..span.start.min(file.text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let end = file.text[start..]
+        .find('\n')
+        .map_or(file.text.len(), |i| start + i);
     if end - start <= MAX_SHOWN_LINE {
         return d.clone();
     }
     let mut short = d.clone();
     short.file = None;
     short.labels.clear();
-    let place = format!("at {}:{line}:{col} (a line of {} characters, not shown)", file.name, end - start);
+    let place = format!(
+        "at {}:{line}:{col} (a line of {} characters, not shown)",
+        file.name,
+        end - start
+    );
     short.help = Some(match &d.help {
         Some(h) => format!("{place}\n{h}"),
         None => place,
@@ -130,10 +161,22 @@ fn without_huge_snippet(d: &Diagnostic) -> Diagnostic {
 
 /// The closing line of a run with problems, like cargo's.
 pub fn summary(diagnostics: &[Diagnostic], wrote_nothing: bool) -> String {
-    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     let warnings = diagnostics.len() - errors;
-    let files: BTreeSet<&str> = diagnostics.iter().filter_map(|d| d.file.as_ref().map(|f| f.name.as_str())).collect();
-    let plural = |n: usize, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
+    let files: BTreeSet<&str> = diagnostics
+        .iter()
+        .filter_map(|d| d.file.as_ref().map(|f| f.name.as_str()))
+        .collect();
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("1 {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
     let mut line = String::from(if errors > 0 { "error: " } else { "warning: " });
     let mut parts = Vec::new();
     if errors > 0 {

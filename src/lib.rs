@@ -19,6 +19,7 @@ pub mod source;
 pub mod spec;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::Read;
 use std::sync::Arc;
 
@@ -56,13 +57,18 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
         Command::Render(args) => {
             let color = use_color(args.input.color, terminal);
             let result = pipeline(&args.input, stdin);
-            finish(result, color, |artifacts, out| match &args.output {
-                None => {
-                    out.stdout = emit::stream(artifacts).into_bytes();
-                    Ok(())
-                }
-                Some(dir) => emit::write_files(dir, &emit::files(artifacts)).map(|_| ()),
-            }, true)
+            finish(
+                result,
+                color,
+                |artifacts, out| match &args.output {
+                    None => {
+                        out.stdout = emit::stream(artifacts).into_bytes();
+                        Ok(())
+                    }
+                    Some(dir) => emit::write_files(dir, &emit::files(artifacts)).map(|_| ()),
+                },
+                true,
+            )
         }
         Command::Check(input) => {
             let color = use_color(input.color, terminal);
@@ -71,15 +77,28 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
             let files = result.files;
             let mut outcome = finish(result, color, |_, _| Ok(()), false);
             if outcome.code == EXIT_OK {
-                outcome.stderr.push_str(&format!("ok: {tasks} Task{} in {files} file{}\n", plural(tasks), plural(files)));
+                let _ = writeln!(
+                    outcome.stderr,
+                    "ok: {tasks} Task{} in {files} file{}",
+                    plural(tasks),
+                    plural(files)
+                );
             }
             outcome
         }
-        Command::Schema { kind: cli::SchemaKind::Task } => Outcome { stdout: schema::TASK_SCHEMA.as_bytes().to_vec(), ..Outcome::default() },
+        Command::Schema {
+            kind: cli::SchemaKind::Task,
+        } => Outcome {
+            stdout: schema::TASK_SCHEMA.as_bytes().to_vec(),
+            ..Outcome::default()
+        },
         Command::Completions { shell } => {
             let mut stdout = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "taskrender", &mut stdout);
-            Outcome { stdout, ..Outcome::default() }
+            Outcome {
+                stdout,
+                ..Outcome::default()
+            }
         }
     }
 }
@@ -115,16 +134,19 @@ fn finish(
     let mut out = Outcome::default();
     let mut diagnostics = result.diagnostics;
     let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
-    if !has_errors {
-        if let Err(e) = emit(&result.artifacts, &mut out) {
-            diagnostics.push(e);
-        }
+    if !has_errors && let Err(e) = emit(&result.artifacts, &mut out) {
+        diagnostics.push(e);
     }
     if !diagnostics.is_empty() {
         out.stderr = emit::human_report(&diagnostics, color);
-        out.stderr.push_str(&emit::summary(&diagnostics, has_errors && renders));
+        out.stderr
+            .push_str(&emit::summary(&diagnostics, has_errors && renders));
     }
-    out.code = if diagnostics.iter().any(|d| d.severity == Severity::Error) { EXIT_INVALID } else { EXIT_OK };
+    out.code = if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        EXIT_INVALID
+    } else {
+        EXIT_OK
+    };
     out
 }
 
@@ -132,8 +154,13 @@ fn finish(
 /// in input order whatever the thread count), then the checks across Tasks.
 pub fn pipeline(input: &InputArgs, stdin: &mut dyn Read) -> PipelineResult {
     let (files, mut diagnostics) = source::load(&input.paths, stdin);
-    let per_file = par_map(&files, |file| process_file(file, input.namespace.as_deref()));
-    let mut result = PipelineResult { files: files.len(), ..PipelineResult::default() };
+    let per_file = par_map(&files, |file| {
+        process_file(file, input.namespace.as_deref())
+    });
+    let mut result = PipelineResult {
+        files: files.len(),
+        ..PipelineResult::default()
+    };
     let mut plans = Vec::new();
     for (file_plans, artifacts, diags, tasks) in per_file {
         plans.extend(file_plans);
@@ -202,9 +229,15 @@ fn collisions(plans: &[Plan]) -> Vec<Diagnostic> {
                 "their output folders would collide: rename one".to_owned()
             };
             out.push(
-                Diagnostic::new(ErrorKind::DuplicateTask { name: plan.name.clone() })
-                    .at(&plan.origin.file, plan.origin.name_span.clone(), format!("first named at {}:{line}:{col}", first.origin.file.name))
-                    .with_help(help),
+                Diagnostic::new(ErrorKind::DuplicateTask {
+                    name: plan.name.clone(),
+                })
+                .at(
+                    &plan.origin.file,
+                    plan.origin.name_span.clone(),
+                    format!("first named at {}:{line}:{col}", first.origin.file.name),
+                )
+                .with_help(help),
             );
         } else {
             seen.insert(&plan.name, plan);
@@ -231,6 +264,9 @@ fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
                     .expect("spawn a worker thread")
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("worker thread panicked")).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("worker thread panicked"))
+            .collect()
     })
 }

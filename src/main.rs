@@ -15,7 +15,9 @@ fn main() -> ExitCode {
     let outcome = run(cli, &mut std::io::stdin().lock(), terminal);
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`taskrender render | head`) is not an error worth reporting.
-    let _ = stdout.write_all(&outcome.stdout).and_then(|()| stdout.flush());
+    let _ = stdout
+        .write_all(&outcome.stdout)
+        .and_then(|()| stdout.flush());
     #[allow(clippy::print_stderr)]
     {
         eprint!("{}", outcome.stderr);

@@ -37,20 +37,32 @@ pub struct Profile {
 pub fn load(name: &str) -> Result<Profile, Diagnostic> {
     let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name) else {
         let names = BUILTIN.iter().map(|(n, _)| *n);
-        let mut help = format!("available profiles: {}", names.clone().collect::<Vec<_>>().join(", "));
+        let mut help = format!(
+            "available profiles: {}",
+            names.clone().collect::<Vec<_>>().join(", ")
+        );
         if let Some(s) = did_you_mean(name, names) {
             help = format!("did you mean `{s}`? ({help})");
         }
-        return Err(Diagnostic::new(ErrorKind::UnknownProfile { name: name.to_owned() }).with_help(help));
+        return Err(Diagnostic::new(ErrorKind::UnknownProfile {
+            name: name.to_owned(),
+        })
+        .with_help(help));
     };
-    let invalid = |problem: String| Diagnostic::new(ErrorKind::InvalidProfile { name: name.to_owned(), problem });
+    let invalid = |problem: String| {
+        Diagnostic::new(ErrorKind::InvalidProfile {
+            name: name.to_owned(),
+            problem,
+        })
+    };
     let file = SourceFile::new(format!("profiles/{name}.yaml"), *text);
     let docs = parse(&file)?;
     let [doc] = docs.as_slice() else {
         return Err(invalid("a profile is one YAML document".into()));
     };
-    let mut profile: Profile = serde_json::from_value(doc.value.clone()).map_err(|e| invalid(e.to_string()))?;
-    profile.name = name.to_owned();
+    let mut profile: Profile =
+        serde_json::from_value(doc.value.clone()).map_err(|e| invalid(e.to_string()))?;
+    name.clone_into(&mut profile.name);
     Ok(profile)
 }
 
@@ -74,7 +86,10 @@ pub fn merge(base: &mut Map<String, Value>, overlay: &Map<String, Value>) {
             (Some(Value::Array(b)), Value::Array(o)) if list_key(key).is_some() => {
                 let id = list_key(key).unwrap_or_default();
                 for item in o {
-                    match b.iter_mut().find(|x| x.get(id).is_some() && x.get(id) == item.get(id)) {
+                    match b
+                        .iter_mut()
+                        .find(|x| x.get(id).is_some() && x.get(id) == item.get(id))
+                    {
                         Some(existing) => *existing = item.clone(),
                         None => b.push(item.clone()),
                     }
@@ -100,7 +115,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn obj(v: Value) -> Map<String, Value> {
+    fn obj(v: &Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
     }
 
@@ -116,7 +131,10 @@ mod tests {
     fn unknown_profile_suggests() {
         let err = load("defualt").unwrap_err();
         assert_eq!(err.kind.code(), "profile::unknown");
-        assert_eq!(err.help.as_deref(), Some("did you mean `default`? (available profiles: default)"));
+        assert_eq!(
+            err.help.as_deref(),
+            Some("did you mean `default`? (available profiles: default)")
+        );
     }
 
     #[test]
@@ -124,18 +142,18 @@ mod tests {
         let profile = Profile {
             name: "p".into(),
             description: String::new(),
-            defaults: obj(json!({
+            defaults: obj(&json!({
                 "resources": {"requests": {"cpu": "1", "memory": "1Gi"}},
                 "envs": [{"name": "A", "value": "default"}, {"name": "B", "value": "default"}],
                 "tolerations": [{"key": "x", "operator": "Exists"}],
                 "replicas": 3,
             })),
-            enforce: obj(json!({
+            enforce: obj(&json!({
                 "node_selector": [{"key": "pool", "value": "gpu"}],
                 "envs": [{"name": "B", "value": "enforced"}],
             })),
         };
-        let task = obj(json!({
+        let task = obj(&json!({
             "resources": {"requests": {"cpu": "2"}},
             "envs": [{"name": "A", "value": "task"}, {"name": "C", "value": "task"}],
             "tolerations": [{"key": "y", "operator": "Exists"}],

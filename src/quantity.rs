@@ -11,7 +11,9 @@ pub struct Nanos(u128);
 /// for anything else. Fractions below a nano-unit round up, as Kubernetes does.
 pub fn parse(text: &str) -> Option<Nanos> {
     let s = text.strip_prefix('+').unwrap_or(text);
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
     let (number, suffix) = s.split_at(split);
     let (int, frac) = number.split_once('.').unwrap_or((number, ""));
     if int.is_empty() && frac.is_empty() {
@@ -42,7 +44,9 @@ pub fn parse(text: &str) -> Option<Nanos> {
     exp10 = exp10.checked_sub(frac_len)?.checked_add(9)?; // in nano-units
     let mut value: u128 = 0;
     for c in int.chars().chain(frac.chars()) {
-        value = value.saturating_mul(10).saturating_add(u128::from(c.to_digit(10)?));
+        value = value
+            .saturating_mul(10)
+            .saturating_add(u128::from(c.to_digit(10)?));
     }
     value = value.saturating_mul(1u128.checked_shl(exp2).unwrap_or(u128::MAX));
     if exp10 >= 0 {
@@ -50,7 +54,9 @@ pub fn parse(text: &str) -> Option<Nanos> {
             value = value.saturating_mul(10);
         }
     } else {
-        let div = 10u128.checked_pow(exp10.unsigned_abs()).unwrap_or(u128::MAX);
+        let div = 10u128
+            .checked_pow(exp10.unsigned_abs())
+            .unwrap_or(u128::MAX);
         value = value.div_ceil(div);
     }
     Some(Nanos(value))

@@ -49,7 +49,7 @@ pub struct Plan {
     pub selector: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
     pub pod: PodPlan,
-    /// PersistentVolumeClaims to render, in volume order.
+    /// `PersistentVolumeClaim`s to render, in volume order.
     pub claims: Vec<ClaimPlan>,
     pub job: JobPlan,
 }
@@ -85,12 +85,20 @@ pub struct VolumePlan {
 
 #[derive(Debug, Clone)]
 pub enum VolumeSource {
-    Claim { claim_name: String },
-    EmptyDir { size_limit: Option<String>, memory: bool },
-    Ephemeral { size: String, storage_class: Option<String> },
+    Claim {
+        claim_name: String,
+    },
+    EmptyDir {
+        size_limit: Option<String>,
+        memory: bool,
+    },
+    Ephemeral {
+        size: String,
+        storage_class: Option<String>,
+    },
 }
 
-/// A PersistentVolumeClaim to render.
+/// A `PersistentVolumeClaim` to render.
 #[derive(Debug, Clone)]
 pub struct ClaimPlan {
     pub name: String,
@@ -113,7 +121,8 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn error(&mut self, kind: ErrorKind, pointer: &str, label: &str) -> &mut Diagnostic {
         let span = self.doc.spans.value(pointer);
-        self.errors.push(Diagnostic::new(kind).at(&self.doc.file, span, label));
+        self.errors
+            .push(Diagnostic::new(kind).at(&self.doc.file, span, label));
         self.errors.last_mut().expect("just pushed")
     }
 
@@ -124,8 +133,18 @@ impl Checker<'_> {
         for (pointer, value) in items {
             if let Some(first) = seen.get(value) {
                 let first_span = self.doc.spans.value(first);
-                let d = self.error(ErrorKind::Duplicate { what: what.into(), value: value.into() }, &pointer, "repeated here");
-                *d = d.clone().also(first_span, "first here").with_help(format!("each {what} must be unique; remove or rename one"));
+                let d = self.error(
+                    ErrorKind::Duplicate {
+                        what: what.into(),
+                        value: value.into(),
+                    },
+                    &pointer,
+                    "repeated here",
+                );
+                *d = d
+                    .clone()
+                    .also(first_span, "first here")
+                    .with_help(format!("each {what} must be unique; remove or rename one"));
             } else {
                 seen.insert(value, pointer);
             }
@@ -135,9 +154,15 @@ impl Checker<'_> {
 
 /// Resolves one validated document. All problems are returned, not only the first.
 pub fn resolve(doc: &Document, namespace_override: Option<&str>) -> Result<Plan, Vec<Diagnostic>> {
-    let mut ck = Checker { doc, errors: Vec::new() };
+    let mut ck = Checker {
+        doc,
+        errors: Vec::new(),
+    };
     let task_map = doc.value.as_object().cloned().unwrap_or_default();
-    let profile_name = task_map.get("profile").and_then(Value::as_str).unwrap_or(profile::DEFAULT);
+    let profile_name = task_map
+        .get("profile")
+        .and_then(Value::as_str)
+        .unwrap_or(profile::DEFAULT);
     let profile = match profile::load(profile_name) {
         Ok(p) => p,
         Err(e) => {
@@ -150,16 +175,45 @@ pub fn resolve(doc: &Document, namespace_override: Option<&str>) -> Result<Plan,
         Ok(t) => t,
         Err(e) => {
             // The Task passed the schema, so the profile's contribution is at fault.
-            let d = Diagnostic::new(ErrorKind::InvalidProfile { name: profile.name.clone(), problem: e.to_string() });
+            let d = Diagnostic::new(ErrorKind::InvalidProfile {
+                name: profile.name.clone(),
+                problem: e.to_string(),
+            });
             return Err(vec![d]);
         }
     };
 
     check_labels(&mut ck, &task);
-    ck.unique("env name", task.envs.iter().enumerate().map(|(i, e)| (format!("/envs/{i}/name"), e.name.as_str())));
-    ck.unique("volume name", task.volumes.iter().enumerate().map(|(i, v)| (format!("/volumes/{i}/name"), v.name.as_str())));
-    ck.unique("mount path", task.volumes.iter().enumerate().map(|(i, v)| (format!("/volumes/{i}/mount_path"), v.mount_path.trim_end_matches('/'))));
-    ck.unique("node selector key", task.node_selector.iter().enumerate().map(|(i, n)| (format!("/node_selector/{i}/key"), n.key.as_str())));
+    ck.unique(
+        "env name",
+        task.envs
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (format!("/envs/{i}/name"), e.name.as_str())),
+    );
+    ck.unique(
+        "volume name",
+        task.volumes
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("/volumes/{i}/name"), v.name.as_str())),
+    );
+    ck.unique(
+        "mount path",
+        task.volumes.iter().enumerate().map(|(i, v)| {
+            (
+                format!("/volumes/{i}/mount_path"),
+                v.mount_path.trim_end_matches('/'),
+            )
+        }),
+    );
+    ck.unique(
+        "node selector key",
+        task.node_selector
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (format!("/node_selector/{i}/key"), n.key.as_str())),
+    );
     check_ids(&mut ck, &task, &profile);
     let (limits, requests) = resources(&mut ck, &task, doc);
     let (volumes, claims) = volumes(&mut ck, &task);
@@ -169,7 +223,31 @@ pub fn resolve(doc: &Document, namespace_override: Option<&str>) -> Result<Plan,
         return Err(ck.errors);
     }
 
-    let function = task.function.as_ref();
+    let (labels, selector) = labels(&task);
+    Ok(Plan {
+        origin: Origin {
+            file: Arc::clone(&doc.file),
+            name_span: doc.spans.value("/name"),
+        },
+        namespace: namespace_override
+            .map(str::to_owned)
+            .or(task.namespace.clone()),
+        action: task.action,
+        labels,
+        selector,
+        annotations: task.annotations.clone(),
+        pod: pod_plan(&task, command, (limits, requests), volumes),
+        claims,
+        job: JobPlan {
+            backoff_limit: JOB_BACKOFF_LIMIT,
+            active_deadline_seconds: JOB_ACTIVE_DEADLINE_SECONDS,
+        },
+        name: task.name,
+    })
+}
+
+/// Every object's labels (the standard ones, then the Task's) and the stable selector subset.
+fn labels(task: &TaskSpec) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
     let mut labels = BTreeMap::from([
         (LABEL_NAME.to_owned(), task.name.clone()),
         (LABEL_COMPONENT.to_owned(), task.action.as_str().to_owned()),
@@ -181,36 +259,44 @@ pub fn resolve(doc: &Document, namespace_override: Option<&str>) -> Result<Plan,
         selector.insert(LABEL_PART_OF.to_owned(), project.clone());
     }
     labels.extend(task.labels.clone());
+    (labels, selector)
+}
 
-    Ok(Plan {
-        origin: Origin { file: Arc::clone(&doc.file), name_span: doc.spans.value("/name") },
-        namespace: namespace_override.map(str::to_owned).or(task.namespace.clone()),
-        action: task.action,
-        labels,
-        selector,
-        annotations: task.annotations.clone(),
-        pod: PodPlan {
-            container_name: task.name.clone(),
-            image: function.and_then(|f| f.image.clone()).unwrap_or_default(),
-            command,
-            args: function.map(|f| f.args.clone()).unwrap_or_default(),
-            pull_policy: function.and_then(|f| f.image_pull_policy),
-            env: task.envs.iter().map(|e| (e.name.clone(), e.value.clone())).collect(),
-            secrets: task.secrets.clone(),
-            limits,
-            requests,
-            node_selector: task.node_selector.iter().map(|n| (n.key.clone(), n.value.clone())).collect(),
-            affinity: task.affinity.clone(),
-            tolerations: task.tolerations.clone(),
-            volumes,
-            run_as_user: task.run_as_user,
-            run_as_group: task.run_as_group,
-            fs_group: task.fs_group,
-        },
-        claims,
-        job: JobPlan { backoff_limit: JOB_BACKOFF_LIMIT, active_deadline_seconds: JOB_ACTIVE_DEADLINE_SECONDS },
-        name: task.name,
-    })
+type ResourceMaps = (BTreeMap<String, String>, BTreeMap<String, String>);
+
+fn pod_plan(
+    task: &TaskSpec,
+    command: Vec<String>,
+    (limits, requests): ResourceMaps,
+    volumes: Vec<VolumePlan>,
+) -> PodPlan {
+    let function = task.function.as_ref();
+    PodPlan {
+        container_name: task.name.clone(),
+        image: function.and_then(|f| f.image.clone()).unwrap_or_default(),
+        command,
+        args: function.map(|f| f.args.clone()).unwrap_or_default(),
+        pull_policy: function.and_then(|f| f.image_pull_policy),
+        env: task
+            .envs
+            .iter()
+            .map(|e| (e.name.clone(), e.value.clone()))
+            .collect(),
+        secrets: task.secrets.clone(),
+        limits,
+        requests,
+        node_selector: task
+            .node_selector
+            .iter()
+            .map(|n| (n.key.clone(), n.value.clone()))
+            .collect(),
+        affinity: task.affinity.clone(),
+        tolerations: task.tolerations.clone(),
+        volumes,
+        run_as_user: task.run_as_user,
+        run_as_group: task.run_as_group,
+        fs_group: task.fs_group,
+    }
 }
 
 fn check_labels(ck: &mut Checker<'_>, task: &TaskSpec) {
@@ -218,18 +304,29 @@ fn check_labels(ck: &mut Checker<'_>, task: &TaskSpec) {
         if [LABEL_NAME, LABEL_COMPONENT, LABEL_MANAGED_BY, LABEL_PART_OF].contains(&key.as_str()) {
             let pointer = format!("/labels/{}", crate::spec::parse::escape_segment(key));
             let span = ck.doc.spans.key(&pointer);
-            let help = if key == LABEL_PART_OF { "set `project:` instead" } else { "remove it: taskrender sets this label from the Task" };
+            let help = if key == LABEL_PART_OF {
+                "set `project:` instead"
+            } else {
+                "remove it: taskrender sets this label from the Task"
+            };
             ck.errors.push(
-                Diagnostic::new(ErrorKind::InvalidValue { field: format!("labels.{key}"), problem: "this label is set by taskrender".into() })
-                    .at(&ck.doc.file, span, "reserved label")
-                    .with_help(help),
+                Diagnostic::new(ErrorKind::InvalidValue {
+                    field: format!("labels.{key}"),
+                    problem: "this label is set by taskrender".into(),
+                })
+                .at(&ck.doc.file, span, "reserved label")
+                .with_help(help),
             );
         }
     }
 }
 
 fn check_ids(ck: &mut Checker<'_>, task: &TaskSpec, _profile: &Profile) {
-    for (field, value) in [("run_as_user", task.run_as_user), ("run_as_group", task.run_as_group), ("fs_group", task.fs_group)] {
+    for (field, value) in [
+        ("run_as_user", task.run_as_user),
+        ("run_as_group", task.run_as_group),
+        ("fs_group", task.fs_group),
+    ] {
         if value == Some(0) {
             ck.error(ErrorKind::RootId { field: field.into() }, &format!("/{field}"), "root")
                 .help = Some("use an unprivileged id (1 or above; 10000 and above avoids clashes with host users)".into());
@@ -237,12 +334,28 @@ fn check_ids(ck: &mut Checker<'_>, task: &TaskSpec, _profile: &Profile) {
     }
 }
 
-fn resources(ck: &mut Checker<'_>, task: &TaskSpec, doc: &Document) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
-    let Some(res) = &task.resources else { return Default::default() };
-    let limits: BTreeMap<String, String> = res.limits.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect();
-    let mut requests: BTreeMap<String, String> = res.requests.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect();
+fn resources(
+    ck: &mut Checker<'_>,
+    task: &TaskSpec,
+    doc: &Document,
+) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    let Some(res) = &task.resources else {
+        return Default::default();
+    };
+    let limits: BTreeMap<String, String> = res
+        .limits
+        .iter()
+        .map(|(k, v)| (k.clone(), v.0.clone()))
+        .collect();
+    let mut requests: BTreeMap<String, String> = res
+        .requests
+        .iter()
+        .map(|(k, v)| (k.clone(), v.0.clone()))
+        .collect();
     for (name, request) in &mut requests {
-        let Some(limit) = limits.get(name) else { continue };
+        let Some(limit) = limits.get(name) else {
+            continue;
+        };
         if quantity::compare(request, limit) != Some(std::cmp::Ordering::Greater) {
             continue;
         }
@@ -254,13 +367,22 @@ fn resources(ck: &mut Checker<'_>, task: &TaskSpec, doc: &Document) -> (BTreeMap
             request.clone_from(limit);
             continue;
         }
-        let limit_span = doc.spans.get(&format!("/resources/limits/{escaped}")).map(|s| s.value.clone());
+        let limit_span = doc
+            .spans
+            .get(&format!("/resources/limits/{escaped}"))
+            .map(|s| s.value.clone());
         let d = ck.error(
-            ErrorKind::RequestAboveLimit { resource: name.clone(), request: request.clone(), limit: limit.clone() },
+            ErrorKind::RequestAboveLimit {
+                resource: name.clone(),
+                request: request.clone(),
+                limit: limit.clone(),
+            },
             &request_ptr,
             "request",
         );
-        let mut updated = d.clone().with_help(format!("lower the request to at most `{limit}`, or raise the limit"));
+        let mut updated = d.clone().with_help(format!(
+            "lower the request to at most `{limit}`, or raise the limit"
+        ));
         if let Some(span) = limit_span {
             updated = updated.also(span, "limit");
         }
@@ -279,9 +401,15 @@ fn volumes(ck: &mut Checker<'_>, task: &TaskSpec) -> (Vec<VolumePlan>, Vec<Claim
             VolumeType::PersistentVolumeClaim => {
                 let s: PvcSpec = serde_json::from_value(spec).unwrap_or_default();
                 match (s.claim_name, s.size) {
-                    (Some(claim_name), None) if s.storage_class.is_none() => VolumeSource::Claim { claim_name },
+                    (Some(claim_name), None) if s.storage_class.is_none() => {
+                        VolumeSource::Claim { claim_name }
+                    }
                     (Some(_), _) => {
-                        let field = if v.spec.contains_key("size") { "size" } else { "storage_class" };
+                        let field = if v.spec.contains_key("size") {
+                            "size"
+                        } else {
+                            "storage_class"
+                        };
                         ck.error(
                             ErrorKind::InvalidValue { field: format!("volumes[{i}].spec.{field}"), problem: "has no effect with `claim_name`: the existing claim is mounted as it is".into() },
                             &format!("{spec_ptr}/{field}"),
@@ -292,11 +420,19 @@ fn volumes(ck: &mut Checker<'_>, task: &TaskSpec) -> (Vec<VolumePlan>, Vec<Claim
                     }
                     (None, Some(size)) => {
                         let claim_name = format!("{}-{}", task.name, v.name);
-                        claims.push(ClaimPlan { name: claim_name.clone(), size: size.0, storage_class: s.storage_class });
+                        claims.push(ClaimPlan {
+                            name: claim_name.clone(),
+                            size: size.0,
+                            storage_class: s.storage_class,
+                        });
                         VolumeSource::Claim { claim_name }
                     }
                     (None, None) => {
-                        let pointer = if v.spec.is_empty() { format!("/volumes/{i}/volume_type") } else { spec_ptr.clone() };
+                        let pointer = if v.spec.is_empty() {
+                            format!("/volumes/{i}/volume_type")
+                        } else {
+                            spec_ptr.clone()
+                        };
                         ck.error(
                             ErrorKind::MissingField { field: "size".into(), parent: format!("`volumes[{i}].spec`") },
                             &pointer,
@@ -309,18 +445,30 @@ fn volumes(ck: &mut Checker<'_>, task: &TaskSpec) -> (Vec<VolumePlan>, Vec<Claim
             }
             VolumeType::EmptyDir => {
                 let s: EmptyDirSpec = serde_json::from_value(spec).unwrap_or_default();
-                VolumeSource::EmptyDir { size_limit: s.size_limit.map(|q| q.0), memory: s.medium == Some(EmptyDirMedium::Memory) }
+                VolumeSource::EmptyDir {
+                    size_limit: s.size_limit.map(|q| q.0),
+                    memory: s.medium == Some(EmptyDirMedium::Memory),
+                }
             }
             VolumeType::Ephemeral => {
                 let s: EphemeralSpec = serde_json::from_value(spec).unwrap_or_default();
-                VolumeSource::Ephemeral { size: s.size.0, storage_class: s.storage_class }
+                VolumeSource::Ephemeral {
+                    size: s.size.0,
+                    storage_class: s.storage_class,
+                }
             }
             VolumeType::SharedVolume => {
                 let s: SharedVolumeSpec = serde_json::from_value(spec).unwrap_or_default();
-                VolumeSource::Claim { claim_name: s.claim_name.unwrap_or_else(|| v.name.clone()) }
+                VolumeSource::Claim {
+                    claim_name: s.claim_name.unwrap_or_else(|| v.name.clone()),
+                }
             }
         };
-        volumes.push(VolumePlan { name: v.name.clone(), mount_path: v.mount_path.clone(), source });
+        volumes.push(VolumePlan {
+            name: v.name.clone(),
+            mount_path: v.mount_path.clone(),
+            source,
+        });
     }
     (volumes, claims)
 }
@@ -334,11 +482,16 @@ fn command(ck: &mut Checker<'_>, task: &TaskSpec) -> Vec<String> {
                 words
             } else {
                 ck.error(
-                    ErrorKind::InvalidValue { field: "function.command".into(), problem: "cannot split into words: a quote is not closed".into() },
+                    ErrorKind::InvalidValue {
+                        field: "function.command".into(),
+                        problem: "cannot split into words: a quote is not closed".into(),
+                    },
                     "/function/command",
                     "unbalanced quotes",
                 )
-                .help = Some("close the quote, or write the command as a list: `[python, train.py]`".into());
+                .help = Some(
+                    "close the quote, or write the command as a list: `[python, train.py]`".into(),
+                );
                 Vec::new()
             }
         }
@@ -352,7 +505,10 @@ mod tests {
 
     fn resolve_str(text: &str) -> Result<Plan, Vec<Diagnostic>> {
         let docs = parse(&SourceFile::new("t.yaml", text)).unwrap();
-        assert!(crate::schema::validate(&docs[0]).is_empty(), "schema errors");
+        assert!(
+            crate::schema::validate(&docs[0]).is_empty(),
+            "schema errors"
+        );
         resolve(&docs[0], None)
     }
 
@@ -364,9 +520,18 @@ mod tests {
 
     #[test]
     fn duplicates_point_at_both_occurrences() {
-        let errs = resolve_str(&format!("{BASE}envs: [{{name: A, value: '1'}}, {{name: A, value: '2'}}]\n")).unwrap_err();
+        let errs = resolve_str(&format!(
+            "{BASE}envs: [{{name: A, value: '1'}}, {{name: A, value: '2'}}]\n"
+        ))
+        .unwrap_err();
         assert_eq!(errs.len(), 1);
-        assert_eq!(errs[0].kind, ErrorKind::Duplicate { what: "env name".into(), value: "A".into() });
+        assert_eq!(
+            errs[0].kind,
+            ErrorKind::Duplicate {
+                what: "env name".into(),
+                value: "A".into()
+            }
+        );
         assert_eq!(errs[0].labels.len(), 2);
         assert!(errs[0].labels[0].span.start > errs[0].labels[1].span.start);
     }
@@ -374,15 +539,24 @@ mod tests {
     #[test]
     fn duplicate_mount_paths_and_keys() {
         let vols = "volumes: [{volume_type: empty_dir, name: a, mount_path: /x}, {volume_type: empty_dir, name: b, mount_path: /x/}]\n";
-        assert_eq!(codes(resolve_str(&format!("{BASE}{vols}"))), ["spec::duplicate"]);
+        assert_eq!(
+            codes(resolve_str(&format!("{BASE}{vols}"))),
+            ["spec::duplicate"]
+        );
         let ns = "node_selector: [{key: a, value: b}, {key: a, value: c}]\n";
-        assert_eq!(codes(resolve_str(&format!("{BASE}{ns}"))), ["spec::duplicate"]);
+        assert_eq!(
+            codes(resolve_str(&format!("{BASE}{ns}"))),
+            ["spec::duplicate"]
+        );
     }
 
     #[test]
     fn request_above_limit() {
         let r = "resources: {requests: {memory: 2Gi}, limits: {memory: 1Gi}}\n";
-        assert_eq!(codes(resolve_str(&format!("{BASE}{r}"))), ["spec::request_above_limit"]);
+        assert_eq!(
+            codes(resolve_str(&format!("{BASE}{r}"))),
+            ["spec::request_above_limit"]
+        );
         let ok = "resources: {requests: {memory: 1024Mi}, limits: {memory: 1Gi}}\n";
         assert!(resolve_str(&format!("{BASE}{ok}")).is_ok());
     }
@@ -390,26 +564,42 @@ mod tests {
     #[test]
     fn profile_requests_never_exceed_task_limits() {
         // the default profile requests memory 128Mi; the Task limits it to 64Mi
-        let plan = resolve_str(&format!("{BASE}resources: {{limits: {{memory: 64Mi}}}}\n")).unwrap();
+        let plan =
+            resolve_str(&format!("{BASE}resources: {{limits: {{memory: 64Mi}}}}\n")).unwrap();
         assert_eq!(plan.pod.requests["memory"], "64Mi");
         assert_eq!(plan.pod.requests["cpu"], "100m");
     }
 
     #[test]
     fn root_ids_are_refused() {
-        assert_eq!(codes(resolve_str(&format!("{BASE}run_as_user: 0\nfs_group: 0\n"))), ["spec::root_id", "spec::root_id"]);
+        assert_eq!(
+            codes(resolve_str(&format!("{BASE}run_as_user: 0\nfs_group: 0\n"))),
+            ["spec::root_id", "spec::root_id"]
+        );
     }
 
     #[test]
     fn reserved_labels() {
-        assert_eq!(codes(resolve_str(&format!("{BASE}labels: {{app.kubernetes.io/name: x}}\n"))), ["spec::invalid_value"]);
+        assert_eq!(
+            codes(resolve_str(&format!(
+                "{BASE}labels: {{app.kubernetes.io/name: x}}\n"
+            ))),
+            ["spec::invalid_value"]
+        );
     }
 
     #[test]
     fn pvc_rules() {
-        let v = |spec: &str| format!("{BASE}volumes: [{{volume_type: persistent_volume_claim, name: d, mount_path: /d{spec}}}]\n");
+        let v = |spec: &str| {
+            format!(
+                "{BASE}volumes: [{{volume_type: persistent_volume_claim, name: d, mount_path: /d{spec}}}]\n"
+            )
+        };
         assert_eq!(codes(resolve_str(&v(""))), ["spec::missing_field"]);
-        assert_eq!(codes(resolve_str(&v(", spec: {claim_name: c, size: 1Gi}"))), ["spec::invalid_value"]);
+        assert_eq!(
+            codes(resolve_str(&v(", spec: {claim_name: c, size: 1Gi}"))),
+            ["spec::invalid_value"]
+        );
         let plan = resolve_str(&v(", spec: {size: 1Gi}")).unwrap();
         assert_eq!(plan.claims[0].name, "t-d");
         let plan = resolve_str(&v(", spec: {claim_name: existing}")).unwrap();
@@ -418,9 +608,17 @@ mod tests {
 
     #[test]
     fn command_strings_are_split_like_a_shell() {
-        let plan = resolve_str("name: t\naction: job\nfunction: {image: x, command: \"python -c 'print(1)'\"}\n").unwrap();
+        let plan = resolve_str(
+            "name: t\naction: job\nfunction: {image: x, command: \"python -c 'print(1)'\"}\n",
+        )
+        .unwrap();
         assert_eq!(plan.pod.command, ["python", "-c", "print(1)"]);
-        assert_eq!(codes(resolve_str("name: t\naction: job\nfunction: {image: x, command: \"sh -c 'oops\"}\n")), ["spec::invalid_value"]);
+        assert_eq!(
+            codes(resolve_str(
+                "name: t\naction: job\nfunction: {image: x, command: \"sh -c 'oops\"}\n"
+            )),
+            ["spec::invalid_value"]
+        );
     }
 
     #[test]

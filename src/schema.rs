@@ -5,6 +5,7 @@
 //! is compiled once per process. Its `x-actions` annotations (the actions a parameter
 //! belongs to) become `if`/`then` rules here, so editors reject `replicas` on a `job` too.
 
+use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use jsonschema::error::ValidationErrorKind;
@@ -40,11 +41,28 @@ static TASK: LazyLock<Compiled> = LazyLock::new(|| {
 
 /// Generates the Task schema from the typed model: what `schemas/task.schema.json` must hold.
 pub fn generate_task_schema() -> Value {
+    // Header keywords first, `$defs` last: the order a reader of the file expects.
+    const ORDER: [&str; 11] = [
+        "$schema",
+        "$id",
+        "title",
+        "description",
+        "$comment",
+        "type",
+        "required",
+        "additionalProperties",
+        "properties",
+        "allOf",
+        "$defs",
+    ];
     let settings = SchemaSettings::draft2020_12().with_transform(NoNull);
     let schema = settings.into_generator().into_root_schema_for::<TaskSpec>();
     let mut value = schema.to_value();
-    let k8s: Value = serde_json::from_str(K8S_DEFS).expect("vendored Kubernetes definitions are JSON");
-    let defs = value["$defs"].as_object_mut().expect("the task schema has $defs");
+    let k8s: Value =
+        serde_json::from_str(K8S_DEFS).expect("vendored Kubernetes definitions are JSON");
+    let defs = value["$defs"]
+        .as_object_mut()
+        .expect("the task schema has $defs");
     for (name, def) in k8s["$defs"].as_object().expect("k8s-defs.json has $defs") {
         defs.insert(name.clone(), def.clone());
     }
@@ -52,11 +70,8 @@ pub fn generate_task_schema() -> Value {
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     *defs = sorted.into_iter().collect();
     add_action_rules(&mut value);
-    // Header keywords first, `$defs` last: the order a reader of the file expects.
-    const ORDER: [&str; 11] = ["$schema", "$id", "title", "description", "$comment", "type", "required", "additionalProperties", "properties", "allOf", "$defs"];
-    let mut obj = match value {
-        Value::Object(obj) => obj,
-        _ => unreachable!("a root schema is an object"),
+    let Value::Object(mut obj) = value else {
+        unreachable!("a root schema is an object")
     };
     let mut ordered = serde_json::Map::new();
     for key in ORDER {
@@ -82,7 +97,9 @@ struct NoNull;
 impl Transform for NoNull {
     fn transform(&mut self, schema: &mut Schema) {
         transform_subschemas(self, schema);
-        let Some(obj) = schema.as_object_mut() else { return };
+        let Some(obj) = schema.as_object_mut() else {
+            return;
+        };
         if let Some(Value::Array(types)) = obj.get_mut("type") {
             types.retain(|t| t != "null");
             if types.len() == 1 {
@@ -91,7 +108,11 @@ impl Transform for NoNull {
             }
         }
         if let Some(Value::Array(any)) = obj.get("anyOf") {
-            let kept: Vec<Value> = any.iter().filter(|s| s.get("type") != Some(&json!("null"))).cloned().collect();
+            let kept: Vec<Value> = any
+                .iter()
+                .filter(|s| s.get("type") != Some(&json!("null")))
+                .cloned()
+                .collect();
             if kept.len() == 1 && kept.len() < any.len() {
                 obj.remove("anyOf");
                 if let Value::Object(inner) = &kept[0] {
@@ -113,7 +134,11 @@ fn add_action_rules(schema: &mut Value) {
             .as_object()
             .into_iter()
             .flatten()
-            .filter(|(_, p)| p.get("x-actions").and_then(Value::as_array).is_some_and(|a| !a.iter().any(|x| x == action)))
+            .filter(|(_, p)| {
+                p.get("x-actions")
+                    .and_then(Value::as_array)
+                    .is_some_and(|a| !a.iter().any(|x| x == action))
+            })
             .map(|(name, _)| (name.clone(), Value::Bool(false)))
             .collect()
     };
@@ -142,8 +167,16 @@ fn add_action_rules(schema: &mut Value) {
 
 /// Validates one document; returns every problem, in source order.
 pub fn validate(doc: &Document) -> Vec<Diagnostic> {
-    let mut out: Vec<Diagnostic> = TASK.validator.iter_errors(&doc.value).flat_map(|e| diagnose(doc, &e)).collect();
-    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then_with(|| a.kind.to_string().cmp(&b.kind.to_string())));
+    let mut out: Vec<Diagnostic> = TASK
+        .validator
+        .iter_errors(&doc.value)
+        .flat_map(|e| diagnose(doc, &e))
+        .collect();
+    out.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.kind.to_string().cmp(&b.kind.to_string()))
+    });
     out.dedup_by(|a, b| a.kind == b.kind && a.labels == b.labels);
     out
 }
@@ -168,7 +201,11 @@ pub fn field_name(pointer: &str) -> String {
 }
 
 fn parent_name(pointer: &str) -> String {
-    if pointer.is_empty() { "the Task".into() } else { format!("`{}`", field_name(pointer)) }
+    if pointer.is_empty() {
+        "the Task".into()
+    } else {
+        format!("`{}`", field_name(pointer))
+    }
 }
 
 fn describe(value: &Value) -> String {
@@ -194,7 +231,12 @@ fn type_phrase(schema_type: &Value) -> String {
     };
     match schema_type {
         Value::String(t) => one(t).into(),
-        Value::Array(ts) => ts.iter().filter_map(Value::as_str).map(one).collect::<Vec<_>>().join(" or "),
+        Value::Array(ts) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .map(one)
+            .collect::<Vec<_>>()
+            .join(" or "),
         _ => "another type".into(),
     }
 }
@@ -209,7 +251,12 @@ fn keyword_parent(schema_path: &str) -> &str {
 fn expected_phrase(subschema_ptr: &str) -> Option<String> {
     let mut ptr = subschema_ptr;
     for _ in 0..3 {
-        if let Some(e) = TASK.schema.pointer(ptr).and_then(|s| s.get("x-expected")).and_then(Value::as_str) {
+        if let Some(e) = TASK
+            .schema
+            .pointer(ptr)
+            .and_then(|s| s.get("x-expected"))
+            .and_then(Value::as_str)
+        {
             return Some(e.to_owned());
         }
         ptr = keyword_parent(ptr);
@@ -218,14 +265,25 @@ fn expected_phrase(subschema_ptr: &str) -> Option<String> {
 }
 
 fn last_segment(pointer: &str) -> String {
-    pointer.rsplit('/').next().unwrap_or("").replace("~1", "/").replace("~0", "~")
+    pointer
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .replace("~1", "/")
+        .replace("~0", "~")
 }
 
 /// A DNS-1123 label close to `value`, to offer as a fix.
 fn dns_label_like(value: &str) -> Option<String> {
     let mut s: String = value
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     while s.contains("--") {
         s = s.replace("--", "-");
@@ -236,6 +294,9 @@ fn dns_label_like(value: &str) -> Option<String> {
     (!s.is_empty() && s != value).then_some(s)
 }
 
+/// Turns one schema error into diagnostics: one arm per JSON Schema keyword, each saying
+/// in the user's terms what is wrong and, where it can, what to write instead.
+#[allow(clippy::too_many_lines)] // one flat match is easier to audit than arms scattered over helpers
 fn diagnose(doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
     let file = &doc.file;
     let pointer = err.instance_path().as_str();
@@ -246,11 +307,18 @@ fn diagnose(doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
     let field = field_name(pointer);
     let value_span = doc.spans.value(pointer);
     let key_span = doc.spans.key(pointer);
-    let invalid = |problem: String| ErrorKind::InvalidValue { field: field.clone(), problem };
+    let invalid = |problem: String| ErrorKind::InvalidValue {
+        field: field.clone(),
+        problem,
+    };
 
     let diagnostic = match err.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
-            let known: Vec<&str> = sub.get("properties").and_then(Value::as_object).map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
+            let known: Vec<&str> = sub
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|p| p.keys().map(String::as_str).collect())
+                .unwrap_or_default();
             return unexpected
                 .iter()
                 .map(|key| unknown_key(doc, pointer, key, &known))
@@ -258,20 +326,44 @@ fn diagnose(doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
         }
         ValidationErrorKind::FalseSchema => {
             let name = last_segment(pointer);
-            let action = doc.value.get("action").and_then(Value::as_str).unwrap_or("?").to_owned();
-            let owner = if pointer.starts_with("/function/") { &TASK.schema["$defs"]["Function"] } else { &TASK.schema };
-            let accepted: Vec<&str> = owner["properties"][&name]["x-actions"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let action = doc
+                .value
+                .get("action")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_owned();
+            let owner = if pointer.starts_with("/function/") {
+                &TASK.schema["$defs"]["Function"]
+            } else {
+                &TASK.schema
+            };
+            let accepted: Vec<&str> = owner["properties"][&name]["x-actions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
             let mut help = format!("`{name}` applies to: {}", accepted.join(", "));
-            if !pointer.starts_with("/function/") && TASK.schema["$defs"]["Function"]["properties"].get(&name).is_some() {
-                help.push_str(&format!("; did you mean `function.{name}`?"));
+            if !pointer.starts_with("/function/")
+                && TASK.schema["$defs"]["Function"]["properties"]
+                    .get(&name)
+                    .is_some()
+            {
+                let _ = write!(help, "; did you mean `function.{name}`?");
             }
-            Diagnostic::new(ErrorKind::WrongAction { field: field.clone(), action: action.clone() })
-                .at(file, key_span, format!("not a parameter of `{action}`"))
-                .with_help(help)
+            Diagnostic::new(ErrorKind::WrongAction {
+                field: field.clone(),
+                action: action.clone(),
+            })
+            .at(file, key_span, format!("not a parameter of `{action}`"))
+            .with_help(help)
         }
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
-            let mut d = Diagnostic::new(ErrorKind::MissingField { field: name.to_owned(), parent: parent_name(pointer) });
+            let mut d = Diagnostic::new(ErrorKind::MissingField {
+                field: name.to_owned(),
+                parent: parent_name(pointer),
+            });
             d = if pointer.is_empty() {
                 let start = doc.spans.value("").start;
                 d.at(file, start..start, format!("this Task has no `{name}`"))
@@ -280,44 +372,77 @@ fn diagnose(doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
             };
             match (pointer, name) {
                 ("", "function") | ("/function", "image") => {
-                    let action = doc.value.get("action").and_then(Value::as_str).unwrap_or("?");
-                    d.with_help(format!("action `{action}` runs an image: add `function: {{image: <image>}}`"))
+                    let action = doc
+                        .value
+                        .get("action")
+                        .and_then(Value::as_str)
+                        .unwrap_or("?");
+                    d.with_help(format!(
+                        "action `{action}` runs an image: add `function: {{image: <image>}}`"
+                    ))
                 }
                 _ => d,
             }
         }
         ValidationErrorKind::Type { .. } => {
             let expected = type_phrase(sub.get("type").unwrap_or(&Value::Null));
-            let d = Diagnostic::new(ErrorKind::WrongType { field: field.clone(), expected: expected.clone(), found: describe(instance) })
-                .at(file, value_span, format!("expected {expected}"));
+            let d = Diagnostic::new(ErrorKind::WrongType {
+                field: field.clone(),
+                expected: expected.clone(),
+                found: describe(instance),
+            })
+            .at(file, value_span, format!("expected {expected}"));
             match instance.as_ref() {
                 Value::Number(_) | Value::Bool(_) if expected.starts_with("a string") => {
                     d.with_help(format!("quote it to make it a string: `\"{instance}\"`"))
                 }
                 Value::Null => d.with_help("give a value, or remove the key"),
-                Value::String(s) if expected == "a list" => d.with_help(format!("write a list: `[{s}]`")),
+                Value::String(s) if expected == "a list" => {
+                    d.with_help(format!("write a list: `[{s}]`"))
+                }
                 _ => d,
             }
         }
         ValidationErrorKind::Enum { options } => {
-            let options: Vec<&str> = options.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-            let shown = instance.as_str().map_or_else(|| instance.to_string(), str::to_owned);
-            let d = Diagnostic::new(invalid(format!("`{shown}` is not one of {}", options.join(", "))))
-                .at(file, value_span, "not allowed here");
-            match instance.as_str().and_then(|s| did_you_mean(s, options.iter().copied())) {
+            let options: Vec<&str> = options
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let shown = instance
+                .as_str()
+                .map_or_else(|| instance.to_string(), str::to_owned);
+            let d = Diagnostic::new(invalid(format!(
+                "`{shown}` is not one of {}",
+                options.join(", ")
+            )))
+            .at(file, value_span, "not allowed here");
+            match instance
+                .as_str()
+                .and_then(|s| did_you_mean(s, options.iter().copied()))
+            {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d.with_help(format!("expected one of: {}", options.join(", "))),
             }
         }
-        ValidationErrorKind::Constant { expected_value } => {
-            Diagnostic::new(invalid(format!("expected `{expected_value}`"))).at(file, value_span, "not allowed here")
-        }
+        ValidationErrorKind::Constant { expected_value } => Diagnostic::new(invalid(format!(
+            "expected `{expected_value}`"
+        )))
+        .at(file, value_span, "not allowed here"),
         ValidationErrorKind::Pattern { .. } => {
             let text = instance.as_str().unwrap_or_default();
-            let expected = expected_phrase(sub_ptr).unwrap_or_else(|| "in the expected format".into());
-            let d = Diagnostic::new(invalid(format!("`{text}` is not {expected}"))).at(file, value_span, "does not match");
+            let expected =
+                expected_phrase(sub_ptr).unwrap_or_else(|| "in the expected format".into());
+            let d = Diagnostic::new(invalid(format!("`{text}` is not {expected}"))).at(
+                file,
+                value_span,
+                "does not match",
+            );
             match dns_label_like(text) {
-                Some(fix) if expected.contains("DNS-1123 label") => d.with_help(format!("try `{fix}`")),
+                Some(fix) if expected.contains("DNS-1123 label") => {
+                    d.with_help(format!("try `{fix}`"))
+                }
                 _ => d,
             }
         }
@@ -328,26 +453,40 @@ fn diagnose(doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
             let expected = expected_phrase(&format!("{sub_ptr}/propertyNames"))
                 .or_else(|| expected_phrase(inner_sub))
                 .unwrap_or_else(|| "a valid key".into());
-            Diagnostic::new(ErrorKind::InvalidValue { field: field_name(&key_ptr), problem: format!("the key `{key}` is not {expected}") })
-                .at(file, doc.spans.key(&key_ptr), "invalid key")
+            Diagnostic::new(ErrorKind::InvalidValue {
+                field: field_name(&key_ptr),
+                problem: format!("the key `{key}` is not {expected}"),
+            })
+            .at(file, doc.spans.key(&key_ptr), "invalid key")
         }
-        ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => {
-            Diagnostic::new(invalid(format!("{instance} is below the minimum {limit}"))).at(file, value_span, format!("must be at least {limit}"))
+        ValidationErrorKind::Minimum { limit }
+        | ValidationErrorKind::ExclusiveMinimum { limit } => Diagnostic::new(invalid(format!(
+            "{instance} is below the minimum {limit}"
+        )))
+        .at(file, value_span, format!("must be at least {limit}")),
+        ValidationErrorKind::Maximum { limit }
+        | ValidationErrorKind::ExclusiveMaximum { limit } => Diagnostic::new(invalid(format!(
+            "{instance} is above the maximum {limit}"
+        )))
+        .at(file, value_span, format!("must be at most {limit}")),
+        ValidationErrorKind::MinLength { limit: 1 } => {
+            Diagnostic::new(invalid("must not be empty".into())).at(file, value_span, "empty")
         }
-        ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => {
-            Diagnostic::new(invalid(format!("{instance} is above the maximum {limit}"))).at(file, value_span, format!("must be at most {limit}"))
-        }
-        ValidationErrorKind::MinLength { limit: 1 } => Diagnostic::new(invalid("must not be empty".into())).at(file, value_span, "empty"),
-        ValidationErrorKind::MinLength { limit } => {
-            Diagnostic::new(invalid(format!("shorter than {limit} characters"))).at(file, value_span, "too short")
-        }
+        ValidationErrorKind::MinLength { limit } => Diagnostic::new(invalid(format!(
+            "shorter than {limit} characters"
+        )))
+        .at(file, value_span, "too short"),
         ValidationErrorKind::MaxLength { limit } => {
             let len = instance.as_str().map_or(0, |s| s.chars().count());
-            Diagnostic::new(invalid(format!("{len} characters, more than the {limit} allowed"))).at(file, value_span, "too long")
+            Diagnostic::new(invalid(format!(
+                "{len} characters, more than the {limit} allowed"
+            )))
+            .at(file, value_span, "too long")
         }
-        ValidationErrorKind::MinItems { limit: 1 } => {
-            Diagnostic::new(invalid("the list must not be empty".into())).at(file, value_span, "empty list")
-        }
+        ValidationErrorKind::MinItems { limit: 1 } => Diagnostic::new(invalid(
+            "the list must not be empty".into(),
+        ))
+        .at(file, value_span, "empty list"),
         _ => Diagnostic::new(invalid(err.to_string())).at(file, value_span, "here"),
     };
     vec![diagnostic]
@@ -355,8 +494,11 @@ fn diagnose(doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
 
 fn unknown_key(doc: &Document, pointer: &str, key: &str, known: &[&str]) -> Diagnostic {
     let key_ptr = format!("{pointer}/{}", escape_segment(key));
-    let d = Diagnostic::new(ErrorKind::UnknownField { field: key.to_owned(), parent: parent_name(pointer) })
-        .at(&doc.file, doc.spans.key(&key_ptr), "unknown key");
+    let d = Diagnostic::new(ErrorKind::UnknownField {
+        field: key.to_owned(),
+        parent: parent_name(pointer),
+    })
+    .at(&doc.file, doc.spans.key(&key_ptr), "unknown key");
     if let Some(s) = did_you_mean(key, known.iter().copied()) {
         return d.with_help(format!("did you mean `{s}`?"));
     }
@@ -366,7 +508,9 @@ fn unknown_key(doc: &Document, pointer: &str, key: &str, known: &[&str]) -> Diag
         return d.with_help(format!("`{key}` belongs under `function:`"));
     }
     if pointer == "/function" && TASK.schema["properties"].get(key).is_some() {
-        return d.with_help(format!("`{key}` is a Task parameter: move it out of `function:`"));
+        return d.with_help(format!(
+            "`{key}` is a Task parameter: move it out of `function:`"
+        ));
     }
     if known.len() <= 12 && !known.is_empty() {
         return d.with_help(format!("expected one of: {}", known.join(", ")));
@@ -390,7 +534,11 @@ mod tests {
     fn schema_file_is_fresh() {
         let generated = serde_json::to_string_pretty(&generate_task_schema()).unwrap() + "\n";
         if std::env::var_os("UPDATE_SCHEMA").is_some() {
-            std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/task.schema.json"), &generated).unwrap();
+            std::fs::write(
+                concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/task.schema.json"),
+                &generated,
+            )
+            .unwrap();
             return;
         }
         assert!(
@@ -405,7 +553,10 @@ mod tests {
             if let Some(props) = v.get("properties").and_then(Value::as_object) {
                 for (k, p) in props {
                     let described = p.get("description").is_some()
-                        || p.get("$ref").and_then(Value::as_str).and_then(|r| TASK.schema.pointer(&r[1..])).is_some_and(|t| t.get("description").is_some());
+                        || p.get("$ref")
+                            .and_then(Value::as_str)
+                            .and_then(|r| TASK.schema.pointer(&r[1..]))
+                            .is_some_and(|t| t.get("description").is_some());
                     if !described {
                         missing.push(format!("{path}.{k}"));
                     }
@@ -417,7 +568,10 @@ mod tests {
         for (name, def) in TASK.schema["$defs"].as_object().unwrap() {
             walk(name, def, &mut missing);
         }
-        assert!(missing.is_empty(), "properties without description: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "properties without description: {missing:?}"
+        );
     }
 
     #[test]
@@ -439,31 +593,65 @@ mod tests {
         let d = check("name: a\naction: job\nfunction: {image: x}\nreplicas: 2\n");
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].kind.code(), "spec::wrong_action");
-        assert_eq!(d[0].help.as_deref(), Some("`replicas` applies to: serve, deploy"));
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some("`replicas` applies to: serve, deploy")
+        );
     }
 
     #[test]
     fn all_errors_are_reported() {
-        let d = check("name: Bad_Name\naction: job\nfunction: {image: x, image_pull_policy: Sometimes}\nenvs: [{name: A, value: 1}]\nvolumes: [{volume_type: empty_dir, name: s, mount_path: rel}]\n");
+        let d = check(
+            "name: Bad_Name\naction: job\nfunction: {image: x, image_pull_policy: Sometimes}\nenvs: [{name: A, value: 1}]\nvolumes: [{volume_type: empty_dir, name: s, mount_path: rel}]\n",
+        );
         let codes: Vec<_> = d.iter().map(|d| d.kind.code()).collect();
-        assert_eq!(codes, ["spec::invalid_value", "spec::invalid_value", "spec::type", "spec::invalid_value"], "{d:#?}");
+        assert_eq!(
+            codes,
+            [
+                "spec::invalid_value",
+                "spec::invalid_value",
+                "spec::type",
+                "spec::invalid_value"
+            ],
+            "{d:#?}"
+        );
         assert_eq!(d[0].help.as_deref(), Some("try `bad-name`"));
-        assert_eq!(d[1].help.as_deref(), Some("expected one of: Always, IfNotPresent, Never"));
-        assert_eq!(d[2].help.as_deref(), Some("quote it to make it a string: `\"1\"`"));
+        assert_eq!(
+            d[1].help.as_deref(),
+            Some("expected one of: Always, IfNotPresent, Never")
+        );
+        assert_eq!(
+            d[2].help.as_deref(),
+            Some("quote it to make it a string: `\"1\"`")
+        );
     }
 
     #[test]
     fn kubernetes_objects_are_checked_strictly() {
-        let d = check("name: a\naction: job\nfunction: {image: x}\ntolerations: [{key: k, operater: Exists}]\naffinity: {nodeAffinity: {required: {}}}\n");
+        let d = check(
+            "name: a\naction: job\nfunction: {image: x}\ntolerations: [{key: k, operater: Exists}]\naffinity: {nodeAffinity: {required: {}}}\n",
+        );
         let codes: Vec<_> = d.iter().map(|d| (d.kind.code(), d.help.clone())).collect();
-        assert_eq!(codes[0], ("spec::unknown_field", Some("did you mean `operator`?".into())));
+        assert_eq!(
+            codes[0],
+            (
+                "spec::unknown_field",
+                Some("did you mean `operator`?".into())
+            )
+        );
         assert_eq!(codes[1].0, "spec::unknown_field");
     }
 
     #[test]
     fn image_is_required_for_running_actions() {
         let d = check("name: a\naction: deploy\n");
-        assert_eq!(d[0].kind, ErrorKind::MissingField { field: "function".into(), parent: "the Task".into() });
+        assert_eq!(
+            d[0].kind,
+            ErrorKind::MissingField {
+                field: "function".into(),
+                parent: "the Task".into()
+            }
+        );
         assert!(check("name: a\naction: build\nbase_image: python:3.12\n").is_empty());
     }
 

@@ -22,7 +22,10 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
-        Arc::new(Self { name: name.into(), text: text.into() })
+        Arc::new(Self {
+            name: name.into(),
+            text: text.into(),
+        })
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -85,20 +88,23 @@ pub fn load(paths: &[PathBuf], stdin: &mut dyn Read) -> (Vec<Arc<SourceFile>>, V
 }
 
 fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| io_error(&dir.display().to_string(), &e))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| io_error(&dir.display().to_string(), &e))?;
     for entry in entries {
         let entry = entry.map_err(|e| io_error(&dir.display().to_string(), &e))?;
         let path = entry.path();
         if entry.file_name().to_string_lossy().starts_with('.') {
             continue;
         }
-        let file_type = entry.file_type().map_err(|e| io_error(&path.display().to_string(), &e))?;
+        let file_type = entry
+            .file_type()
+            .map_err(|e| io_error(&path.display().to_string(), &e))?;
         // Follow symlinks to files, but never into directories (no cycles).
         if file_type.is_dir() {
             walk(&path, found)?;
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
-            && std::fs::metadata(&path).map(|m| m.is_file()).unwrap_or(true)
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) && std::fs::metadata(&path).map_or(true, |m| m.is_file())
         {
             found.push(path);
         }
@@ -160,7 +166,10 @@ fn io_error(path: &str, err: &std::io::Error) -> Diagnostic {
         std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
         _ => err.to_string(),
     };
-    Diagnostic::new(ErrorKind::Read { path: path.to_owned(), reason })
+    Diagnostic::new(ErrorKind::Read {
+        path: path.to_owned(),
+        reason,
+    })
 }
 
 #[cfg(test)]
@@ -179,7 +188,12 @@ mod tests {
     #[test]
     fn non_utf8_points_at_the_first_bad_byte() {
         let (mut files, mut errors) = (Vec::new(), Vec::new());
-        push_text(&mut files, &mut errors, "x.yaml".into(), b"name: a\xff\n".to_vec());
+        push_text(
+            &mut files,
+            &mut errors,
+            "x.yaml".into(),
+            b"name: a\xff\n".to_vec(),
+        );
         assert!(files.is_empty());
         let d = &errors[0];
         assert_eq!(d.kind.code(), "io::not_utf8");

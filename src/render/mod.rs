@@ -34,7 +34,11 @@ pub struct Artifact {
 
 /// Renders every object of one Task, in the action's object order (SPEC section 2).
 pub fn render(plan: &Plan) -> Vec<Artifact> {
-    let mut out: Vec<Artifact> = plan.claims.iter().map(|c| artifact(plan, "PersistentVolumeClaim", true, &claim(plan, c))).collect();
+    let mut out: Vec<Artifact> = plan
+        .claims
+        .iter()
+        .map(|c| artifact(plan, "PersistentVolumeClaim", true, &claim(plan, c)))
+        .collect();
     match plan.action {
         Action::Job => out.push(artifact(plan, "Job", false, &job::job(plan))),
         // The other actions land with their issue; the schema already accepts them.
@@ -59,7 +63,11 @@ fn non_empty<K, V>(map: BTreeMap<K, V>) -> Option<BTreeMap<K, V>> {
 }
 
 fn quantities(map: &BTreeMap<String, String>) -> Option<BTreeMap<String, Quantity>> {
-    non_empty(map.iter().map(|(k, v)| (k.clone(), Quantity(v.clone()))).collect())
+    non_empty(
+        map.iter()
+            .map(|(k, v)| (k.clone(), Quantity(v.clone())))
+            .collect(),
+    )
 }
 
 fn claim(plan: &Plan, c: &ClaimPlan) -> PersistentVolumeClaim {
@@ -70,12 +78,15 @@ fn claim(plan: &Plan, c: &ClaimPlan) -> PersistentVolumeClaim {
     }
 }
 
-/// A ReadWriteOnce claim of `size` (shared by PVCs and generic ephemeral volumes).
+/// A `ReadWriteOnce` claim of `size` (shared by PVCs and generic ephemeral volumes).
 fn claim_spec(size: &str, storage_class: Option<&String>) -> PersistentVolumeClaimSpec {
     PersistentVolumeClaimSpec {
         access_modes: Some(vec!["ReadWriteOnce".into()]),
         resources: Some(VolumeResourceRequirements {
-            requests: Some(BTreeMap::from([("storage".to_owned(), Quantity(size.to_owned()))])),
+            requests: Some(BTreeMap::from([(
+                "storage".to_owned(),
+                Quantity(size.to_owned()),
+            )])),
             limits: None,
         }),
         storage_class_name: storage_class.cloned(),
@@ -86,9 +97,23 @@ fn claim_spec(size: &str, storage_class: Option<&String>) -> PersistentVolumeCla
 fn artifact<T: Serialize>(plan: &Plan, kind: &'static str, several: bool, object: &T) -> Artifact {
     let value = serde_json::to_value(object).expect("Kubernetes objects serialize to JSON");
     let object = normalize(value, Position::Top);
-    let name = object["metadata"]["name"].as_str().unwrap_or_default().to_owned();
-    let file_name = if several { format!("{kind}-{name}.yaml") } else { format!("{kind}.yaml") };
-    Artifact { task: plan.name.clone(), kind, name, namespace: plan.namespace.clone(), file_name, object }
+    let name = object["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let file_name = if several {
+        format!("{kind}-{name}.yaml")
+    } else {
+        format!("{kind}.yaml")
+    };
+    Artifact {
+        task: plan.name.clone(),
+        kind,
+        name,
+        namespace: plan.namespace.clone(),
+        file_name,
+        object,
+    }
 }
 
 /// Output key order (SPEC section 5): `apiVersion`, `kind`, `metadata`, then the other
@@ -126,7 +151,12 @@ fn normalize(value: Value, position: Position) -> Value {
             }
             Value::Object(out)
         }
-        Value::Array(items) => Value::Array(items.into_iter().map(|v| normalize(v, Position::ListItem)).collect()),
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|v| normalize(v, Position::ListItem))
+                .collect(),
+        ),
         other => other,
     }
 }
@@ -150,7 +180,9 @@ mod tests {
                    "spec": {"containers": [{"image": "i", "name": "c", "env": []}], "volumes": [{"emptyDir": {}, "name": "v"}]}}),
             Position::Top,
         );
-        assert_eq!(serde_json::to_string(&v).unwrap(),
-            r#"{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"x","namespace":"n"},"spec":{"containers":[{"name":"c","image":"i"}],"volumes":[{"name":"v","emptyDir":{}}]}}"#);
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"x","namespace":"n"},"spec":{"containers":[{"name":"c","image":"i"}],"volumes":[{"name":"v","emptyDir":{}}]}}"#
+        );
     }
 }

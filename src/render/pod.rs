@@ -3,9 +3,9 @@
 
 use k8s_openapi::api::core::v1::{
     Capabilities, Container, EmptyDirVolumeSource, EnvFromSource, EnvVar, EphemeralVolumeSource,
-    PersistentVolumeClaimTemplate, PersistentVolumeClaimVolumeSource, PodSecurityContext,
-    PodSpec, PodTemplateSpec, ResourceRequirements, SeccompProfile, SecretEnvSource,
-    SecurityContext, Volume, VolumeMount,
+    PersistentVolumeClaimTemplate, PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec,
+    PodTemplateSpec, ResourceRequirements, SeccompProfile, SecretEnvSource, SecurityContext,
+    Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -33,11 +33,19 @@ pub fn template(plan: &Plan, restart_policy: Option<&str>) -> PodTemplateSpec {
                 run_as_user: pod.run_as_user,
                 run_as_group: pod.run_as_group,
                 fs_group: pod.fs_group,
-                seccomp_profile: Some(SeccompProfile { type_: "RuntimeDefault".into(), localhost_profile: None }),
+                seccomp_profile: Some(SeccompProfile {
+                    type_: "RuntimeDefault".into(),
+                    localhost_profile: None,
+                }),
                 ..PodSecurityContext::default()
             }),
             tolerations: (!pod.tolerations.is_empty()).then(|| pod.tolerations.clone()),
-            volumes: (!pod.volumes.is_empty()).then(|| pod.volumes.iter().map(|v| volume(&v.name, &v.source)).collect()),
+            volumes: (!pod.volumes.is_empty()).then(|| {
+                pod.volumes
+                    .iter()
+                    .map(|v| volume(&v.name, &v.source))
+                    .collect()
+            }),
             ..PodSpec::default()
         }),
     }
@@ -54,33 +62,49 @@ fn container(plan: &Plan) -> Container {
         env: (!pod.env.is_empty()).then(|| {
             pod.env
                 .iter()
-                .map(|(name, value)| EnvVar { name: name.clone(), value: Some(value.clone()), value_from: None })
+                .map(|(name, value)| EnvVar {
+                    name: name.clone(),
+                    value: Some(value.clone()),
+                    value_from: None,
+                })
                 .collect()
         }),
         env_from: (!pod.secrets.is_empty()).then(|| {
             pod.secrets
                 .iter()
                 .map(|name| EnvFromSource {
-                    secret_ref: Some(SecretEnvSource { name: name.clone(), optional: None }),
+                    secret_ref: Some(SecretEnvSource {
+                        name: name.clone(),
+                        optional: None,
+                    }),
                     ..EnvFromSource::default()
                 })
                 .collect()
         }),
-        resources: (!pod.limits.is_empty() || !pod.requests.is_empty()).then(|| ResourceRequirements {
-            limits: quantities(&pod.limits),
-            requests: quantities(&pod.requests),
-            ..ResourceRequirements::default()
+        resources: (!pod.limits.is_empty() || !pod.requests.is_empty()).then(|| {
+            ResourceRequirements {
+                limits: quantities(&pod.limits),
+                requests: quantities(&pod.requests),
+                ..ResourceRequirements::default()
+            }
         }),
         security_context: Some(SecurityContext {
             allow_privilege_escalation: Some(false),
             privileged: Some(false),
-            capabilities: Some(Capabilities { drop: Some(vec!["ALL".into()]), add: None }),
+            capabilities: Some(Capabilities {
+                drop: Some(vec!["ALL".into()]),
+                add: None,
+            }),
             ..SecurityContext::default()
         }),
         volume_mounts: (!pod.volumes.is_empty()).then(|| {
             pod.volumes
                 .iter()
-                .map(|v| VolumeMount { name: v.name.clone(), mount_path: v.mount_path.clone(), ..VolumeMount::default() })
+                .map(|v| VolumeMount {
+                    name: v.name.clone(),
+                    mount_path: v.mount_path.clone(),
+                    ..VolumeMount::default()
+                })
                 .collect()
         }),
         ..Container::default()
@@ -88,11 +112,16 @@ fn container(plan: &Plan) -> Container {
 }
 
 fn volume(name: &str, source: &VolumeSource) -> Volume {
-    let mut v = Volume { name: name.to_owned(), ..Volume::default() };
+    let mut v = Volume {
+        name: name.to_owned(),
+        ..Volume::default()
+    };
     match source {
         VolumeSource::Claim { claim_name } => {
-            v.persistent_volume_claim =
-                Some(PersistentVolumeClaimVolumeSource { claim_name: claim_name.clone(), read_only: None });
+            v.persistent_volume_claim = Some(PersistentVolumeClaimVolumeSource {
+                claim_name: claim_name.clone(),
+                read_only: None,
+            });
         }
         VolumeSource::EmptyDir { size_limit, memory } => {
             v.empty_dir = Some(EmptyDirVolumeSource {
@@ -101,7 +130,10 @@ fn volume(name: &str, source: &VolumeSource) -> Volume {
                 ..EmptyDirVolumeSource::default()
             });
         }
-        VolumeSource::Ephemeral { size, storage_class } => {
+        VolumeSource::Ephemeral {
+            size,
+            storage_class,
+        } => {
             v.ephemeral = Some(EphemeralVolumeSource {
                 volume_claim_template: Some(PersistentVolumeClaimTemplate {
                     metadata: None,

@@ -14,15 +14,17 @@ use serde::{Deserialize, Serialize};
 
 /// DNS-1123 label: what Kubernetes requires of most object names.
 pub const DNS_LABEL: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
-/// DNS-1123 subdomain: Secret and ConfigMap names.
-pub const DNS_SUBDOMAIN: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+/// DNS-1123 subdomain: `Secret` and `ConfigMap` names.
+pub const DNS_SUBDOMAIN: &str =
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 /// Label or annotation key: an optional DNS subdomain prefix and `/`, then a name.
 pub const QUALIFIED_NAME: &str = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$";
 /// Label value: empty, or alphanumerics with `-`, `_`, `.` inside; at most 63 characters.
 pub const LABEL_VALUE: &str = "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$";
 /// Kubernetes quantity: a non-negative decimal with an optional binary (`Ki`…`Ei`),
 /// decimal (`n`, `u`, `m`, `k`, `M`…`E`) or exponent (`e3`) suffix.
-pub const QUANTITY: &str = r"^\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][-+]?[0-9]+)?$";
+pub const QUANTITY: &str =
+    r"^\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][-+]?[0-9]+)?$";
 /// Environment variable name, as Kubernetes validates it.
 pub const ENV_NAME: &str = "^[-._a-zA-Z][-._a-zA-Z0-9]*$";
 /// Absolute path inside the container, without `..` segments.
@@ -125,7 +127,9 @@ pub struct TaskSpec {
 }
 
 /// The four actions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Job,
@@ -250,7 +254,7 @@ pub struct Resources {
 }
 
 /// A Kubernetes quantity, written as a string (`500m`, `1Gi`) or a number (`2`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Quantity(pub String);
 
 impl<'de> Deserialize<'de> for Quantity {
@@ -258,7 +262,9 @@ impl<'de> Deserialize<'de> for Quantity {
         match serde_json::Value::deserialize(d)? {
             serde_json::Value::String(s) => Ok(Quantity(s)),
             serde_json::Value::Number(n) => Ok(Quantity(n.to_string())),
-            other => Err(serde::de::Error::custom(format!("expected a quantity, found {other}"))),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a quantity, found {other}"
+            ))),
         }
     }
 }
@@ -319,7 +325,7 @@ impl VolumeType {
 pub struct PvcSpec {
     /// Requested storage, such as `10Gi` (required unless `claim_name` is given).
     pub size: Option<Quantity>,
-    /// StorageClass of the new claim (default: the cluster's default class).
+    /// `StorageClass` of the new claim (default: the cluster's default class).
     #[schemars(regex(pattern = DNS_SUBDOMAIN), extend("x-expected" = "a StorageClass name: a DNS-1123 subdomain"))]
     pub storage_class: Option<String>,
     /// An existing claim to mount instead of rendering a new one.
@@ -349,15 +355,9 @@ pub enum EmptyDirMedium {
 pub struct EphemeralSpec {
     /// Requested storage, such as `5Gi`.
     pub size: Quantity,
-    /// StorageClass of the claim (default: the cluster's default class).
+    /// `StorageClass` of the claim (default: the cluster's default class).
     #[schemars(regex(pattern = DNS_SUBDOMAIN), extend("x-expected" = "a StorageClass name: a DNS-1123 subdomain"))]
     pub storage_class: Option<String>,
-}
-
-impl Default for Quantity {
-    fn default() -> Self {
-        Quantity(String::new())
-    }
 }
 
 /// `spec` of a `shared_volume` volume.
@@ -376,10 +376,18 @@ impl JsonSchema for Volume {
     fn json_schema(g: &mut SchemaGenerator) -> Schema {
         let volume_type = g.subschema_for::<VolumeType>();
         let specs = [
-            ("persistent_volume_claim", g.subschema_for::<PvcSpec>(), false),
+            (
+                "persistent_volume_claim",
+                g.subschema_for::<PvcSpec>(),
+                false,
+            ),
             ("empty_dir", g.subschema_for::<EmptyDirSpec>(), false),
             ("ephemeral", g.subschema_for::<EphemeralSpec>(), true),
-            ("shared_volume", g.subschema_for::<SharedVolumeSpec>(), false),
+            (
+                "shared_volume",
+                g.subschema_for::<SharedVolumeSpec>(),
+                false,
+            ),
         ];
         let rules: Vec<serde_json::Value> = specs
             .into_iter()
@@ -444,7 +452,7 @@ pub struct ServicePort {
     pub name: Option<String>,
     /// `TCP` (default), `UDP` or `SCTP`.
     pub protocol: Option<Protocol>,
-    /// Port on every node (NodePort and LoadBalancer Services only).
+    /// Port on every node (`NodePort` and `LoadBalancer` Services only).
     #[serde(rename = "nodePort")]
     #[schemars(range(min = 1, max = 65535))]
     pub node_port: Option<u16>,

@@ -71,7 +71,10 @@ impl SpanIndex {
             match p.rfind('/') {
                 Some(i) => p = &p[..i],
                 None => {
-                    return self.map.get("").unwrap_or(&NodeSpan { key: None, value: 0..0 });
+                    return self.map.get("").unwrap_or(&NodeSpan {
+                        key: None,
+                        value: 0..0,
+                    });
                 }
             }
         }
@@ -118,13 +121,19 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<Vec<Document>, Diagnostic> {
         let mut spans = SpanIndex::default();
         let mut pointer = String::new();
         let value = convert(file, node, None, &mut pointer, &mut spans)?;
-        documents.push(Document { file: Arc::clone(file), value, spans });
+        documents.push(Document {
+            file: Arc::clone(file),
+            value,
+            spans,
+        });
     }
     if documents.is_empty() {
         let end = file.text.len();
-        return Err(Diagnostic::new(ErrorKind::EmptyFile { path: file.name.clone() })
-            .at(file, end..end, "")
-            .with_help("a Task file holds one or more Task mappings, separated by `---`"));
+        return Err(Diagnostic::new(ErrorKind::EmptyFile {
+            path: file.name.clone(),
+        })
+        .at(file, end..end, "")
+        .with_help("a Task file holds one or more Task mappings, separated by `---`"));
     }
     Ok(documents)
 }
@@ -133,22 +142,36 @@ fn yaml_error(file: &Arc<SourceFile>, err: &serde_saphyr::Error) -> Diagnostic {
     let message = strip_location(&err.to_string());
     let (kind, label, help) = if message.contains("alias") {
         (
-            ErrorKind::YamlLimit { message: "aliases expand to too many nodes".into() },
+            ErrorKind::YamlLimit {
+                message: "aliases expand to too many nodes".into(),
+            },
             "expansion stopped here",
-            Some("an alias may repeat a node, but not multiply the document without bound (a \"billion laughs\")"),
+            Some(
+                "an alias may repeat a node, but not multiply the document without bound (a \"billion laughs\")",
+            ),
         )
-    } else if message.contains("recursion") || message.contains("Depth") || message.contains("nesting") {
+    } else if message.contains("recursion")
+        || message.contains("Depth")
+        || message.contains("nesting")
+    {
         (
-            ErrorKind::YamlLimit { message: format!("nesting is deeper than {MAX_DEPTH} levels") },
+            ErrorKind::YamlLimit {
+                message: format!("nesting is deeper than {MAX_DEPTH} levels"),
+            },
             "too deep",
             None,
         )
     } else if message.contains("budget") || message.contains("limit") {
         (ErrorKind::YamlLimit { message }, "here", None)
     } else if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
-        let key = rest.split(", set DuplicateKeyPolicy").next().unwrap_or(rest);
+        let key = rest
+            .split(", set DuplicateKeyPolicy")
+            .next()
+            .unwrap_or(rest);
         (
-            ErrorKind::DuplicateKey { key: key.trim_matches('`').to_owned() },
+            ErrorKind::DuplicateKey {
+                key: key.trim_matches('`').to_owned(),
+            },
             "repeated key",
             Some("a key may appear once in a mapping: remove one of them"),
         )
@@ -172,10 +195,22 @@ fn location_range(file: &SourceFile, loc: serde_saphyr::Location) -> Range<usize
     }
     let line = usize::try_from(loc.line()).unwrap_or(1).max(1);
     let col = usize::try_from(loc.column()).unwrap_or(1).max(1);
-    let line_start = file.text.split_inclusive('\n').take(line - 1).map(str::len).sum::<usize>();
+    let line_start = file
+        .text
+        .split_inclusive('\n')
+        .take(line - 1)
+        .map(str::len)
+        .sum::<usize>();
     let rest = &file.text[line_start.min(file.text.len())..];
-    let start = line_start + rest.char_indices().nth(col - 1).map_or(rest.len(), |(i, _)| i);
-    let end = file.text[start..].chars().next().map_or(start, |c| start + c.len_utf8());
+    let start = line_start
+        + rest
+            .char_indices()
+            .nth(col - 1)
+            .map_or(rest.len(), |(i, _)| i);
+    let end = file.text[start..]
+        .chars()
+        .next()
+        .map_or(start, |c| start + c.len_utf8());
     start..end
 }
 
@@ -189,8 +224,12 @@ fn strip_location(message: &str) -> String {
 }
 
 fn byte_range(file: &SourceFile, span: serde_saphyr::Span) -> Range<usize> {
-    let start = span.byte_offset().map_or(0, |o| usize::try_from(o).unwrap_or(usize::MAX));
-    let len = span.byte_len().map_or(0, |l| usize::try_from(l).unwrap_or(0));
+    let start = span
+        .byte_offset()
+        .map_or(0, |o| usize::try_from(o).unwrap_or(usize::MAX));
+    let len = span
+        .byte_len()
+        .map_or(0, |l| usize::try_from(l).unwrap_or(0));
     let start = start.min(file.text.len());
     start..(start + len).min(file.text.len())
 }
@@ -203,7 +242,9 @@ fn convert(
     spans: &mut SpanIndex,
 ) -> Result<Value, Diagnostic> {
     let span = byte_range(file, node.referenced.span());
-    spans.map.insert(pointer.clone(), NodeSpan { key, value: span });
+    spans
+        .map
+        .insert(pointer.clone(), NodeSpan { key, value: span });
     Ok(match node.value {
         Node::Null => Value::Null,
         Node::Bool(b) => Value::Bool(b),
@@ -225,9 +266,11 @@ fn convert(
             for (k, v) in entries {
                 let key_span = byte_range(file, k.referenced.span());
                 let Node::Str(name) = k.value else {
-                    return Err(Diagnostic::new(ErrorKind::KeyNotString { found: k.value.describe() })
-                        .at(file, key_span, "this key")
-                        .with_help("quote the key to make it a string"));
+                    return Err(Diagnostic::new(ErrorKind::KeyNotString {
+                        found: k.value.describe(),
+                    })
+                    .at(file, key_span, "this key")
+                    .with_help("quote the key to make it a string"));
                 };
                 let len = pointer.len();
                 pointer.push('/');
@@ -338,6 +381,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
 
     fn parse_str(text: &str) -> Result<Vec<Document>, Diagnostic> {
         parse(&SourceFile::new("t.yaml", text))
@@ -349,7 +393,8 @@ mod tests {
 
     #[test]
     fn spans_point_at_keys_and_values() {
-        let text = "name: train\nfunction:\n  image: busybox:1.36\nenvs:\n  - {name: A, value: b}\n";
+        let text =
+            "name: train\nfunction:\n  image: busybox:1.36\nenvs:\n  - {name: A, value: b}\n";
         let docs = parse_str(text).unwrap();
         let s = &docs[0].spans;
         let image = s.get("/function/image").unwrap();
@@ -364,13 +409,20 @@ mod tests {
     fn escaped_pointer_segments() {
         let text = "labels:\n  app.kubernetes.io/name: x\n";
         let docs = parse_str(text).unwrap();
-        let span = docs[0].spans.get("/labels/app.kubernetes.io~1name").unwrap();
-        assert_eq!(slice(text, span.key.as_ref().unwrap()), "app.kubernetes.io/name");
+        let span = docs[0]
+            .spans
+            .get("/labels/app.kubernetes.io~1name")
+            .unwrap();
+        assert_eq!(
+            slice(text, span.key.as_ref().unwrap()),
+            "app.kubernetes.io/name"
+        );
     }
 
     #[test]
     fn yaml_1_1_lookalikes_stay_strings() {
-        let docs = parse_str("a: yes\nb: on\nc: 0755\nd: 1_000\ne: true\nf: 12\ng: 1.5\nh: ~\n").unwrap();
+        let docs =
+            parse_str("a: yes\nb: on\nc: 0755\nd: 1_000\ne: true\nf: 12\ng: 1.5\nh: ~\n").unwrap();
         let v = &docs[0].value;
         assert_eq!(v["a"], "yes");
         assert_eq!(v["b"], "on");
@@ -407,7 +459,13 @@ mod tests {
     #[test]
     fn empty_file_is_an_error() {
         assert_eq!(parse_str("").unwrap_err().kind.code(), "spec::empty");
-        assert_eq!(parse_str("# only a comment\n---\n").unwrap_err().kind.code(), "spec::empty");
+        assert_eq!(
+            parse_str("# only a comment\n---\n")
+                .unwrap_err()
+                .kind
+                .code(),
+            "spec::empty"
+        );
     }
 
     #[test]
@@ -415,9 +473,10 @@ mod tests {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..12 {
             let p = i - 1;
-            text.push_str(&format!(
-                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
-            ));
+            let _ = writeln!(
+                text,
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]"
+            );
         }
         assert_eq!(parse_str(&text).unwrap_err().kind.code(), "yaml::limit");
     }

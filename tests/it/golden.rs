@@ -33,13 +33,19 @@ fn fixtures() -> Vec<PathBuf> {
 /// Every file under `dir`, by relative path.
 fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for entry in entries {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 walk(root, &path, out);
             } else {
-                let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(rel, std::fs::read(&path).unwrap());
             }
         }
@@ -53,9 +59,19 @@ fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 fn run_case(case: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
     let out = tempfile::tempdir().unwrap();
     let out_dir = out.path().join("out");
-    let mut args = vec!["render".to_owned(), "task.yaml".to_owned(), "-o".to_owned(), out_dir.display().to_string()];
+    let mut args = vec![
+        "render".to_owned(),
+        "task.yaml".to_owned(),
+        "-o".to_owned(),
+        out_dir.display().to_string(),
+    ];
     if let Ok(extra) = std::fs::read_to_string(case.join("args")) {
-        args.extend(extra.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned));
+        args.extend(
+            extra
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned),
+        );
     }
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = taskrender(case, &argv, b"");
@@ -64,14 +80,20 @@ fn run_case(case: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
         Some(0) => Ok(written),
         Some(1) => {
             if !written.is_empty() {
-                return Err(format!("exit 1 but wrote {:?}", written.keys().collect::<Vec<_>>()));
+                return Err(format!(
+                    "exit 1 but wrote {:?}",
+                    written.keys().collect::<Vec<_>>()
+                ));
             }
             if !output.stdout.is_empty() {
                 return Err("exit 1 but wrote to stdout".into());
             }
             Ok(BTreeMap::from([("stderr".to_owned(), output.stderr)]))
         }
-        other => Err(format!("exit {other:?}\n{}", String::from_utf8_lossy(&output.stderr))),
+        other => Err(format!(
+            "exit {other:?}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )),
     }
 }
 
@@ -79,18 +101,33 @@ fn diff(name: &str, expected: &[u8], actual: &[u8]) -> String {
     let e = String::from_utf8_lossy(expected);
     let a = String::from_utf8_lossy(actual);
     let text = similar::TextDiff::from_lines(e.as_ref(), a.as_ref());
-    format!("--- expected/{name}\n+++ actual/{name}\n{}", text.unified_diff().context_radius(3))
+    format!(
+        "--- expected/{name}\n+++ actual/{name}\n{}",
+        text.unified_diff().context_radius(3)
+    )
 }
 
 #[test]
 fn golden() {
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     let cases = fixtures();
-    assert!(cases.len() >= 30, "expected the fixture corpus, found {} cases", cases.len());
+    assert!(
+        cases.len() >= 30,
+        "expected the fixture corpus, found {} cases",
+        cases.len()
+    );
     let mut failures = Vec::new();
     for case in &cases {
-        let name = case.strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap().display().to_string();
-        let is_error_case = case.file_name().unwrap().to_string_lossy().starts_with("error-");
+        let name = case
+            .strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
+            .display()
+            .to_string();
+        let is_error_case = case
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("error-");
         let actual = match run_case(case) {
             Ok(a) => a,
             Err(e) => {
@@ -103,8 +140,15 @@ fn golden() {
             _ => failures.push(format!("{name}: a second run gave different output")),
         }
         if is_error_case != actual.contains_key("stderr") {
-            let what = if is_error_case { "error- case rendered successfully" } else { "case failed" };
-            let detail = actual.get("stderr").map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_default();
+            let what = if is_error_case {
+                "error- case rendered successfully"
+            } else {
+                "case failed"
+            };
+            let detail = actual
+                .get("stderr")
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .unwrap_or_default();
             failures.push(format!("{name}: {what}\n{detail}"));
             continue;
         }

@@ -1,4 +1,5 @@
 //! One integration-test binary (one link step on a 2-core machine): golden fixtures and
+#![allow(clippy::unwrap_used, clippy::similar_names)] // test code: a panic is a failure report
 //! command-line behaviour.
 
 mod cli;
