@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the third-party referees (../shared/referee/check.sh) over every golden output:
-# all `fixtures/*/*/expected/` trees of successful cases, copied side by side into one
-# directory so the referees start once. Project-wide checkov exceptions, each with its
+# Runs the third-party referees (../shared/referee/check.sh) over every golden output
+# (all `fixtures/*/*/expected/` trees of successful cases) and over `examples/` rendered
+# by the current build, side by side in one directory so the referees start once. Project-wide checkov exceptions, each with its
 # reason, are in tests/checkov-skips.txt; they are added to check.sh's default list.
 #
 # usage: scripts/referee-golden.sh [REFEREE_DIR]   (default: ../shared/referee)
@@ -18,7 +18,8 @@ for expected in fixtures/*/*/expected; do
   cp -R "$expected" "$dest"
   n=$((n + 1))
 done
-echo "referee-golden: $n rendered fixture trees"
+cargo run --quiet --locked -- render examples/ -o "$work/examples"
+echo "referee-golden: $n fixture trees and examples/"
 default_skips="$(sed -n 's/^DEFAULT_CHECKOV_SKIP="\(.*\)"$/\1/p' "$REFEREE/check.sh")"
 project_skips="$(grep -o '^CKV[0-9A-Z_]*' tests/checkov-skips.txt | paste -sd, -)"
 export REFEREE_CHECKOV_SKIP="${default_skips}${project_skips:+,$project_skips}"

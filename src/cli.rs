@@ -36,8 +36,11 @@ pub struct InputArgs {
     #[arg(value_name = "PATH", default_value = "-")]
     pub paths: Vec<PathBuf>,
     /// Namespace of every rendered object (overrides the Tasks' `namespace`).
-    #[arg(long, value_name = "NS")]
+    #[arg(long, value_name = "NS", value_parser = dns_label)]
     pub namespace: Option<String>,
+    /// Worker threads (default: one per core). The output is the same for any value.
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<std::num::NonZeroUsize>,
     /// Colour in diagnostics.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
@@ -50,6 +53,21 @@ pub struct RenderArgs {
     /// Write one file per object under DIR (DIR/<task>/<Kind>.yaml) and a kustomization.yaml.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     pub output: Option<PathBuf>,
+}
+
+fn dns_label(value: &str) -> Result<String, String> {
+    let ok = !value.is_empty()
+        && value.len() <= 63
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !value.starts_with('-')
+        && !value.ends_with('-');
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err("a namespace is a DNS-1123 label: lowercase letters, digits and `-`, at most 63 characters".into())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -154,7 +154,11 @@ fn finish(
 /// in input order whatever the thread count), then the checks across Tasks.
 pub fn pipeline(input: &InputArgs, stdin: &mut dyn Read) -> PipelineResult {
     let (files, mut diagnostics) = source::load(&input.paths, stdin);
-    let per_file = par_map(&files, |file| {
+    let threads = input.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        std::num::NonZero::get,
+    );
+    let per_file = par_map(&files, threads, |file| {
         process_file(file, input.namespace.as_deref())
     });
     let mut result = PipelineResult {
@@ -246,12 +250,11 @@ fn collisions(plans: &[Plan]) -> Vec<Diagnostic> {
     out
 }
 
-/// Maps `f` over `items` on up to one worker per core, keeping input order. Workers get
+/// Maps `f` over `items` on up to `threads` workers, keeping input order. Workers get
 /// a generous stack: the YAML deserializer recurses per nesting level.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+fn par_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     const MIN_PER_WORKER: usize = 32;
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let workers = cores.min(items.len().div_ceil(MIN_PER_WORKER)).max(1);
+    let workers = threads.min(items.len().div_ceil(MIN_PER_WORKER)).max(1);
     let chunk = items.len().div_ceil(workers).max(1);
     std::thread::scope(|scope| {
         let handles: Vec<_> = items
@@ -269,4 +272,188 @@ fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
             .flat_map(|h| h.join().expect("worker thread panicked"))
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    /// Keys a Task (and its nested objects) has, plus near misses, so that generated
+    /// documents reach deep into validation and resolution, not only the first error.
+    const KEYS: &[&str] = &[
+        "name",
+        "action",
+        "function",
+        "image",
+        "command",
+        "args",
+        "image_pull_policy",
+        "envs",
+        "value",
+        "volumes",
+        "volume_type",
+        "mount_path",
+        "spec",
+        "size",
+        "claim_name",
+        "size_limit",
+        "medium",
+        "resources",
+        "limits",
+        "requests",
+        "cpu",
+        "memory",
+        "node_selector",
+        "key",
+        "secrets",
+        "tolerations",
+        "operator",
+        "effect",
+        "affinity",
+        "labels",
+        "annotations",
+        "run_as_user",
+        "fs_group",
+        "replicas",
+        "project",
+        "namespace",
+        "profile",
+        "replica",
+        "imagePullPolicy",
+    ];
+    const STRINGS: &[&str] = &[
+        "job",
+        "serve",
+        "build",
+        "deploy",
+        "busybox",
+        "train",
+        "yes",
+        "on",
+        "0755",
+        "1e3",
+        "12:30",
+        "",
+        "-",
+        "a: b",
+        "*x",
+        "&y",
+        "{",
+        "'",
+        "1Gi",
+        "500m",
+        "-1",
+        "persistent_volume_claim",
+        "empty_dir",
+        "ephemeral",
+        "shared_volume",
+        "/data",
+        "data",
+        "Exists",
+        "Memory",
+        "default",
+        "app.kubernetes.io/name",
+        "ä€😀",
+        "sh -c 'x",
+    ];
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            prop_oneof![Just(0i64), Just(1), Just(-1), any::<i64>()].prop_map(Value::from),
+            prop::sample::select(STRINGS).prop_map(Value::from),
+            "[a-z_]{0,8}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(6, 64, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::vec((prop::sample::select(KEYS), inner), 0..6).prop_map(|kv| {
+                    Value::Object(
+                        kv.into_iter()
+                            .map(|(k, v)| (k.to_owned(), v))
+                            .collect::<Map<_, _>>(),
+                    )
+                }),
+            ]
+        })
+    }
+
+    /// A Task-shaped document: mostly the right top-level keys, with random values.
+    fn task() -> impl Strategy<Value = String> {
+        (
+            prop::collection::vec((prop::sample::select(KEYS), value()), 0..10),
+            any::<u16>(),
+            0usize..3,
+        )
+            .prop_map(|(kv, cut, damage)| {
+                let map: Map<String, Value> =
+                    kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+                let mut text = emit::to_yaml(&Value::Object(map));
+                // Sometimes damage the text, to exercise YAML errors too.
+                if damage == 1 && !text.is_empty() {
+                    let at = usize::from(cut) % text.len();
+                    let at = (0..=at)
+                        .rev()
+                        .find(|i| text.is_char_boundary(*i))
+                        .unwrap_or(0);
+                    text.insert_str(at, ": [\n  - {");
+                }
+                text
+            })
+    }
+
+    fn assert_sound(text: &str) {
+        let file = SourceFile::new("p.yaml", text);
+        let (_, _, diagnostics, _) = process_file(&file, None);
+        for d in &diagnostics {
+            for label in &d.labels {
+                assert!(
+                    label.span.start <= label.span.end && label.span.end <= text.len(),
+                    "{d:?}"
+                );
+                assert!(
+                    text.is_char_boundary(label.span.start)
+                        && text.is_char_boundary(label.span.end),
+                    "{d:?}"
+                );
+            }
+        }
+        let _ = emit::human_report(&diagnostics, false);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+        #[test]
+        fn task_shaped_yaml_never_panics(text in task()) {
+            assert_sound(&text);
+        }
+
+        /// A valid job plus random parameters: reaches resolve and render.
+        #[test]
+        fn valid_job_with_random_parameters_never_panics(extra in prop::collection::vec((prop::sample::select(KEYS), value()), 0..4)) {
+            let mut map = serde_json::json!({"name": "t", "action": "job", "function": {"image": "busybox"}});
+            for (k, v) in extra {
+                map[k] = v;
+            }
+            assert_sound(&emit::to_yaml(&map));
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+            assert_sound(&text);
+        }
+    }
+
+    #[test]
+    fn par_map_keeps_order_for_any_thread_count() {
+        let items: Vec<usize> = (0..1000).collect();
+        let sequential: Vec<usize> = items.iter().map(|i| i * 2).collect();
+        for threads in [1, 2, 3, 8] {
+            assert_eq!(par_map(&items, threads, |i| i * 2), sequential);
+        }
+    }
 }

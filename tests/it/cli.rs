@@ -1,1 +1,289 @@
-//! Command-line behaviour beyond the golden fixtures.
+//! Command-line behaviour beyond the golden fixtures: inputs (directories, stdin, limits),
+//! exit codes, output modes and determinism across thread counts.
+
+use std::path::Path;
+
+use crate::taskrender;
+
+const JOB: &str = "name: NAME\naction: job\nfunction: {image: busybox:1.36}\n";
+
+fn job(name: &str) -> String {
+    JOB.replace("NAME", name)
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn stdout_is_a_multi_document_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.yaml",
+        &format!("{}---\n{}", job("one"), job("two")),
+    );
+    let out = taskrender(dir.path(), &["render", "a.yaml"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.matches("\n---\n").count() + usize::from(text.starts_with("---\n")),
+        2
+    );
+    assert!(text.contains("name: one") && text.contains("name: two"));
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn stdin_is_read_for_dash() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = taskrender(dir.path(), &["render", "-"], job("piped").as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("name: piped")
+    );
+    // no path at all also means stdin
+    let out = taskrender(dir.path(), &["check"], job("piped").as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // errors in stdin name `<stdin>`
+    let out = taskrender(dir.path(), &["check", "-"], b"name: x\naction: jbo\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("<stdin>:2:9"), "{}", stderr(&out));
+}
+
+#[test]
+fn directories_are_walked_in_sorted_order() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "tasks/b.yaml", &job("b"));
+    write(dir.path(), "tasks/a/z.yml", &job("az"));
+    write(dir.path(), "tasks/c.yaml", &job("c"));
+    write(dir.path(), "tasks/.hidden.yaml", "not: [valid");
+    write(dir.path(), "tasks/notes.txt", "ignored");
+    let out = taskrender(dir.path(), &["render", "tasks"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let order: Vec<usize> = ["name: az", "name: b\n", "name: c\n"]
+        .iter()
+        .map(|n| text.find(n).unwrap())
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+}
+
+#[test]
+fn empty_directory_and_missing_paths_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    let out = taskrender(dir.path(), &["check", "empty", "missing.yaml"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("io::no_task_files"), "{err}");
+    assert!(
+        err.contains("cannot read `missing.yaml`: no such file or directory"),
+        "{err}"
+    );
+    assert!(err.ends_with("error: 2 errors\n"), "{err}");
+}
+
+#[test]
+fn oversized_input_is_refused_without_reading_it_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = std::fs::File::create(dir.path().join("huge.yaml")).unwrap();
+    f.set_len(100 * 1024 * 1024).unwrap(); // sparse: 100 MB of NULs
+    let out = taskrender(dir.path(), &["check", "huge.yaml"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("`huge.yaml` is larger than 8 MiB"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file_is_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "secret.yaml", &job("s"));
+    std::fs::set_permissions(
+        dir.path().join("secret.yaml"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    if std::fs::read(dir.path().join("secret.yaml")).is_ok() {
+        return; // running as root: permissions do not apply
+    }
+    let out = taskrender(dir.path(), &["check", "secret.yaml"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("permission denied"));
+}
+
+#[test]
+fn errors_of_all_files_are_reported_together() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.yaml",
+        "name: a\naction: job\nfunction: {image: x}\nreplica: 1\n",
+    );
+    write(dir.path(), "b.yaml", &job("fine"));
+    write(
+        dir.path(),
+        "c.yaml",
+        "name: c\naction: job\nfunction: {image: x}\nenvs: [{name: A, value: 1}]\n",
+    );
+    let out = taskrender(
+        dir.path(),
+        &["render", "a.yaml", "b.yaml", "c.yaml", "-o", "out"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("a.yaml:4:1") && err.contains("c.yaml:4:25"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("error: 2 errors in 2 files; nothing was written\n"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("out").exists(),
+        "nothing may be written when any input is invalid"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn output_directory_is_written_and_foreign_files_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "t.yaml", &job("web"));
+    write(dir.path(), "out/README.md", "mine");
+    let out = taskrender(dir.path(), &["render", "t.yaml", "-o", "out"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let job_file = std::fs::read_to_string(dir.path().join("out/web/Job.yaml")).unwrap();
+    assert!(job_file.starts_with("---\napiVersion: batch/v1\nkind: Job\nmetadata:\n"));
+    let kustomization = std::fs::read_to_string(dir.path().join("out/kustomization.yaml")).unwrap();
+    assert!(
+        kustomization.ends_with("resources:\n- web/Job.yaml\n"),
+        "{kustomization}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out/README.md")).unwrap(),
+        "mine"
+    );
+    // no temporary files are left behind
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("out/web"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, ["Job.yaml"]);
+}
+
+#[test]
+fn check_validates_without_output() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "t.yaml",
+        &format!("{}---\n{}", job("x"), job("y")),
+    );
+    let out = taskrender(dir.path(), &["check", "t.yaml"], b"");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    assert_eq!(stderr(&out), "ok: 2 Tasks in 1 file\n");
+}
+
+#[test]
+fn namespace_flag_overrides_and_is_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "t.yaml",
+        &format!("{}namespace: dev\n", job("x")),
+    );
+    let out = taskrender(
+        dir.path(),
+        &["render", "t.yaml", "--namespace", "prod"],
+        b"",
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("namespace: prod") && !text.contains("namespace: dev"));
+    let out = taskrender(
+        dir.path(),
+        &["render", "t.yaml", "--namespace", "Prod_1"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        taskrender(dir.path(), &["render", "--bogus"], b"")
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        taskrender(dir.path(), &["frobnicate"], b"").status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn schema_command_prints_the_checked_in_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = taskrender(dir.path(), &["schema", "task"], b"");
+    assert_eq!(out.status.code(), Some(0));
+    let file =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/task.schema.json"))
+            .unwrap();
+    assert_eq!(out.stdout, file);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["$schema"], "https://json-schema.org/draft/2020-12/schema");
+}
+
+#[test]
+fn completions_for_every_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = taskrender(dir.path(), &["completions", shell], b"");
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(
+            String::from_utf8(out.stdout).unwrap().contains("render"),
+            "{shell}"
+        );
+    }
+}
+
+#[test]
+fn output_is_identical_at_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..300 {
+        let extra = if i % 3 == 0 {
+            "volumes: [{volume_type: persistent_volume_claim, name: d, mount_path: /d, spec: {size: 1Gi}}]\n"
+        } else {
+            ""
+        };
+        write(
+            dir.path(),
+            &format!("tasks/t{i:04}.yaml"),
+            &format!("{}{extra}", job(&format!("task-{i}"))),
+        );
+    }
+    let one = taskrender(dir.path(), &["render", "tasks", "-j", "1"], b"");
+    let four = taskrender(dir.path(), &["render", "tasks", "-j", "4"], b"");
+    assert_eq!(one.status.code(), Some(0));
+    assert_eq!(one.stdout, four.stdout);
+    let dflt = taskrender(dir.path(), &["render", "tasks"], b"");
+    assert_eq!(one.stdout, dflt.stdout);
+}

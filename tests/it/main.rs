@@ -1,6 +1,6 @@
 //! One integration-test binary (one link step on a 2-core machine): golden fixtures and
-#![allow(clippy::unwrap_used, clippy::similar_names)] // test code: a panic is a failure report
 //! command-line behaviour.
+#![allow(clippy::unwrap_used, clippy::similar_names)] // test code: a panic is a failure report
 
 mod cli;
 mod golden;
