@@ -33,21 +33,37 @@ pub fn to_yaml(value: &Value) -> String {
     out
 }
 
+/// An artifact formatted for output: its path under `-o DIR` and its bytes. Formatting
+/// happens on the pipeline's workers, so only this light form is kept until emit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// Formats one artifact.
+pub fn prepare(artifact: &Artifact) -> Output {
+    Output {
+        path: Path::new(&artifact.task).join(&artifact.file_name),
+        text: to_yaml(&artifact.object),
+    }
+}
+
 /// Every object as one multi-document stream, for `kubectl apply -f -`.
-pub fn stream(artifacts: &[Artifact]) -> String {
-    let mut out = String::new();
-    for a in artifacts {
-        out.push_str(&to_yaml(&a.object));
+pub fn stream(outputs: &[Output]) -> String {
+    let mut out = String::with_capacity(outputs.iter().map(|o| o.text.len()).sum());
+    for o in outputs {
+        out.push_str(&o.text);
     }
     out
 }
 
 /// The files `-o DIR` mode writes: `(path relative to DIR, content)`, in path order, with
 /// the `kustomization.yaml` that lists all objects.
-pub fn files(artifacts: &[Artifact]) -> Vec<(PathBuf, String)> {
-    let mut out: Vec<(PathBuf, String)> = artifacts
+pub fn files(outputs: &[Output]) -> Vec<(PathBuf, String)> {
+    let mut out: Vec<(PathBuf, String)> = outputs
         .iter()
-        .map(|a| (Path::new(&a.task).join(&a.file_name), to_yaml(&a.object)))
+        .map(|o| (o.path.clone(), o.text.clone()))
         .collect();
     let resources: BTreeSet<String> = out
         .iter()

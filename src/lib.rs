@@ -27,8 +27,8 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, Color, Command, InputArgs};
 use crate::diagnostic::{Diagnostic, ErrorKind, Severity};
-use crate::render::Artifact;
-use crate::resolve::Plan;
+use crate::emit::Output;
+use crate::resolve::Origin;
 use crate::source::SourceFile;
 
 /// Exit codes (SPEC section 4).
@@ -118,7 +118,7 @@ fn use_color(choice: Color, terminal: Terminal) -> bool {
 /// Everything the stages produced for a set of inputs.
 #[derive(Debug, Default)]
 pub struct PipelineResult {
-    pub artifacts: Vec<Artifact>,
+    pub outputs: Vec<Output>,
     pub diagnostics: Vec<Diagnostic>,
     pub tasks: usize,
     pub files: usize,
@@ -128,13 +128,13 @@ pub struct PipelineResult {
 fn finish(
     result: PipelineResult,
     color: bool,
-    emit: impl FnOnce(&[Artifact], &mut Outcome) -> Result<(), Diagnostic>,
+    emit: impl FnOnce(&[Output], &mut Outcome) -> Result<(), Diagnostic>,
     renders: bool,
 ) -> Outcome {
     let mut out = Outcome::default();
     let mut diagnostics = result.diagnostics;
     let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
-    if !has_errors && let Err(e) = emit(&result.artifacts, &mut out) {
+    if !has_errors && let Err(e) = emit(&result.outputs, &mut out) {
         diagnostics.push(e);
     }
     if !diagnostics.is_empty() {
@@ -165,27 +165,35 @@ pub fn pipeline(input: &InputArgs, stdin: &mut dyn Read) -> PipelineResult {
         files: files.len(),
         ..PipelineResult::default()
     };
-    let mut plans = Vec::new();
-    for (file_plans, artifacts, diags, tasks) in per_file {
-        plans.extend(file_plans);
-        result.artifacts.extend(artifacts);
+    let mut ids = Vec::new();
+    for (file_ids, outputs, diags, tasks) in per_file {
+        ids.extend(file_ids);
+        result.outputs.extend(outputs);
         diagnostics.extend(diags);
         result.tasks += tasks;
     }
-    diagnostics.extend(collisions(&plans));
+    diagnostics.extend(collisions(&ids));
     result.diagnostics = diagnostics;
     result
 }
 
-type FileResult = (Vec<Plan>, Vec<Artifact>, Vec<Diagnostic>, usize);
+/// What identifies a rendered Task across files: enough to detect collisions.
+#[derive(Debug)]
+struct TaskId {
+    name: String,
+    namespace: Option<String>,
+    origin: Origin,
+}
+
+type FileResult = (Vec<TaskId>, Vec<Output>, Vec<Diagnostic>, usize);
 
 fn process_file(file: &Arc<SourceFile>, namespace: Option<&str>) -> FileResult {
     let documents = match spec::parse::parse(file) {
         Ok(d) => d,
         Err(e) => return (Vec::new(), Vec::new(), vec![e], 0),
     };
-    let mut plans = Vec::new();
-    let mut artifacts = Vec::new();
+    let mut ids = Vec::new();
+    let mut outputs = Vec::new();
     let mut diagnostics = Vec::new();
     let tasks = documents.len();
     for doc in &documents {
@@ -209,19 +217,23 @@ fn process_file(file: &Arc<SourceFile>, namespace: Option<&str>) -> FileResult {
         }
         match resolve::resolve(doc, namespace) {
             Ok(plan) => {
-                artifacts.extend(render::render(&plan));
-                plans.push(plan);
+                outputs.extend(render::render(&plan).iter().map(emit::prepare));
+                ids.push(TaskId {
+                    name: plan.name,
+                    namespace: plan.namespace,
+                    origin: plan.origin,
+                });
             }
             Err(errors) => diagnostics.extend(errors),
         }
     }
-    (plans, artifacts, diagnostics, tasks)
+    (ids, outputs, diagnostics, tasks)
 }
 
 /// Two Tasks with the same name and namespace would overwrite each other's objects (and
 /// share an output folder).
-fn collisions(plans: &[Plan]) -> Vec<Diagnostic> {
-    let mut seen: BTreeMap<&str, &Plan> = BTreeMap::new();
+fn collisions(plans: &[TaskId]) -> Vec<Diagnostic> {
+    let mut seen: BTreeMap<&str, &TaskId> = BTreeMap::new();
     let mut out = Vec::new();
     for plan in plans {
         if let Some(first) = seen.get(plan.name.as_str()) {

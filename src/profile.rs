@@ -4,6 +4,8 @@
 //! (Templating, `extends`, `patches`, user profile folders and the renderer settings of
 //! SPEC section 3 are the profiles issue; the merge rules here are final.)
 
+use std::sync::{Arc, LazyLock};
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -33,29 +35,42 @@ pub struct Profile {
     pub enforce: Map<String, Value>,
 }
 
-/// Finds and loads the profile `name`.
-pub fn load(name: &str) -> Result<Profile, Diagnostic> {
-    let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name) else {
-        let names = BUILTIN.iter().map(|(n, _)| *n);
-        let mut help = format!(
-            "available profiles: {}",
-            names.clone().collect::<Vec<_>>().join(", ")
-        );
-        if let Some(s) = did_you_mean(name, names) {
-            help = format!("did you mean `{s}`? ({help})");
-        }
-        return Err(Diagnostic::new(ErrorKind::UnknownProfile {
-            name: name.to_owned(),
-        })
-        .with_help(help));
-    };
+/// Built-in profiles, each parsed once per process.
+static PARSED: LazyLock<Vec<(&'static str, Result<Arc<Profile>, Diagnostic>)>> =
+    LazyLock::new(|| {
+        BUILTIN
+            .iter()
+            .map(|(name, text)| (*name, parse_profile(name, text).map(Arc::new)))
+            .collect()
+    });
+
+/// Finds the profile `name`.
+pub fn load(name: &str) -> Result<Arc<Profile>, Diagnostic> {
+    if let Some((_, parsed)) = PARSED.iter().find(|(n, _)| *n == name) {
+        return parsed.clone();
+    }
+    let names = BUILTIN.iter().map(|(n, _)| *n);
+    let mut help = format!(
+        "available profiles: {}",
+        names.clone().collect::<Vec<_>>().join(", ")
+    );
+    if let Some(s) = did_you_mean(name, names) {
+        help = format!("did you mean `{s}`? ({help})");
+    }
+    Err(Diagnostic::new(ErrorKind::UnknownProfile {
+        name: name.to_owned(),
+    })
+    .with_help(help))
+}
+
+fn parse_profile(name: &str, text: &str) -> Result<Profile, Diagnostic> {
     let invalid = |problem: String| {
         Diagnostic::new(ErrorKind::InvalidProfile {
             name: name.to_owned(),
             problem,
         })
     };
-    let file = SourceFile::new(format!("profiles/{name}.yaml"), *text);
+    let file = SourceFile::new(format!("profiles/{name}.yaml"), text);
     let docs = parse(&file)?;
     let [doc] = docs.as_slice() else {
         return Err(invalid("a profile is one YAML document".into()));
