@@ -36,16 +36,17 @@ pub struct Profile {
 }
 
 /// Built-in profiles, each parsed once per process.
-static PARSED: LazyLock<Vec<(&'static str, Result<Arc<Profile>, Diagnostic>)>> =
-    LazyLock::new(|| {
-        BUILTIN
-            .iter()
-            .map(|(name, text)| (*name, parse_profile(name, text).map(Arc::new)))
-            .collect()
-    });
+type Loaded = Result<Arc<Profile>, Diagnostic>;
+
+static PARSED: LazyLock<Vec<(&'static str, Loaded)>> = LazyLock::new(|| {
+    BUILTIN
+        .iter()
+        .map(|(name, text)| (*name, parse_profile(name, text).map(Arc::new)))
+        .collect()
+});
 
 /// Finds the profile `name`.
-pub fn load(name: &str) -> Result<Arc<Profile>, Diagnostic> {
+pub fn load(name: &str) -> Loaded {
     if let Some((_, parsed)) = PARSED.iter().find(|(n, _)| *n == name) {
         return parsed.clone();
     }
