@@ -84,6 +84,9 @@ error_kinds! {
     "spec::root_id" => RootId { field: String } = "`{field}: 0` would run as root",
     /// Two Tasks of one run have the same name (their objects or output folders collide).
     "spec::duplicate_task" => DuplicateTask { name: String } = "two Tasks are named `{name}`",
+    /// A `serve` Task without `service_ports` (a warning: the Deployment is still rendered).
+    "render::no_service" => NoService { name: String }
+        = "no Service rendered for `{name}`: it has no `service_ports`",
     /// A `profile:` that no profile folder holds.
     "profile::unknown" => UnknownProfile { name: String } = "unknown profile `{name}`",
     /// A profile file that is not a valid profile.
@@ -302,6 +305,7 @@ mod tests {
                 "io::write",
                 "profile::invalid",
                 "profile::unknown",
+                "render::no_service",
                 "spec::duplicate",
                 "spec::duplicate_task",
                 "spec::empty",

@@ -216,7 +216,8 @@ fn process_file(file: &Arc<SourceFile>, namespace: Option<&str>) -> FileResult {
             continue;
         }
         match resolve::resolve(doc, namespace) {
-            Ok(plan) => {
+            Ok(mut plan) => {
+                diagnostics.append(&mut plan.warnings);
                 outputs.extend(render::render(&plan).iter().map(emit::prepare));
                 ids.push(TaskId {
                     name: plan.name,

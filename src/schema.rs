@@ -418,6 +418,12 @@ fn diagnose(doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
                 options.join(", ")
             )))
             .at(file, value_span, "not allowed here");
+            if pointer == "/service_type" && instance.as_str() == Some("ExternalName") {
+                return vec![d.with_help(
+                    "an ExternalName Service is a DNS alias that selects no pods, so it cannot expose a serve Task; \
+                     use ClusterIP, NodePort or LoadBalancer, and write an ExternalName Service by hand if you need one",
+                )];
+            }
             match instance
                 .as_str()
                 .and_then(|s| did_you_mean(s, options.iter().copied()))

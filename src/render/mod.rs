@@ -3,6 +3,7 @@
 
 mod job;
 mod pod;
+mod serve;
 
 use std::collections::BTreeMap;
 
@@ -41,8 +42,29 @@ pub fn render(plan: &Plan) -> Vec<Artifact> {
         .collect();
     match plan.action {
         Action::Job => out.push(artifact(plan, "Job", false, &job::job(plan))),
-        // The other actions land with their issue; the schema already accepts them.
-        Action::Serve | Action::Deploy | Action::Build => {}
+        Action::Deploy => out.push(artifact(
+            plan,
+            "Deployment",
+            false,
+            &serve::deployment(plan),
+        )),
+        Action::Serve => {
+            out.push(artifact(
+                plan,
+                "Deployment",
+                false,
+                &serve::deployment(plan),
+            ));
+            if let Some(service) = &plan.service {
+                out.push(artifact(
+                    plan,
+                    "Service",
+                    false,
+                    &serve::service(plan, service),
+                ));
+            }
+        }
+        Action::Build => {}
     }
     out
 }

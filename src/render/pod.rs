@@ -2,10 +2,10 @@
 //! Security Standard *restricted* defaults.
 
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, EmptyDirVolumeSource, EnvFromSource, EnvVar, EphemeralVolumeSource,
-    PersistentVolumeClaimTemplate, PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec,
-    PodTemplateSpec, ResourceRequirements, SeccompProfile, SecretEnvSource, SecurityContext,
-    Volume, VolumeMount,
+    Capabilities, Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar,
+    EphemeralVolumeSource, PersistentVolumeClaimTemplate, PersistentVolumeClaimVolumeSource,
+    PodSecurityContext, PodSpec, PodTemplateSpec, ResourceRequirements, SeccompProfile,
+    SecretEnvSource, SecurityContext, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -57,6 +57,16 @@ fn container(plan: &Plan) -> Container {
         name: pod.container_name.clone(),
         image: Some(pod.image.clone()),
         image_pull_policy: pod.pull_policy.map(|p| p.as_str().to_owned()),
+        ports: (!pod.ports.is_empty()).then(|| {
+            pod.ports
+                .iter()
+                .map(|(port, protocol)| ContainerPort {
+                    container_port: *port,
+                    protocol: Some((*protocol).to_owned()),
+                    ..ContainerPort::default()
+                })
+                .collect()
+        }),
         command: (!pod.command.is_empty()).then(|| pod.command.clone()),
         args: (!pod.args.is_empty()).then(|| pod.args.clone()),
         env: (!pod.env.is_empty()).then(|| {

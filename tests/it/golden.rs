@@ -1,7 +1,8 @@
 //! Golden tests: every `fixtures/<group>/<case>/` is rendered with
 //! `taskrender render task.yaml -o OUT [args...]` (extra arguments, one per line, in an
 //! optional `args` file) and compared byte for byte with `expected/`: the exact files
-//! written, or `expected/stderr` for a case that must fail (exit 1, nothing written).
+//! written, plus `expected/stderr` when the run printed anything (warnings). A case named
+//! `error-*` must fail: exit 1, nothing written, and only `expected/stderr`.
 //! Each case is rendered twice and both runs must agree (determinism).
 //!
 //! Bless: `UPDATE_GOLDEN=1 cargo test --test it golden`, then review the diff in git.
@@ -56,7 +57,8 @@ fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// What one run of a case produced: the files written, or `stderr` when it failed.
-fn run_case(case: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
+/// What one run of a case produced, and whether it failed (exit 1).
+fn run_case(case: &Path) -> Result<(bool, BTreeMap<String, Vec<u8>>), String> {
     let out = tempfile::tempdir().unwrap();
     let out_dir = out.path().join("out");
     let mut args = vec![
@@ -75,9 +77,14 @@ fn run_case(case: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
     }
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = taskrender(case, &argv, b"");
-    let written = read_tree(&out_dir);
+    let mut written = read_tree(&out_dir);
     match output.status.code() {
-        Some(0) => Ok(written),
+        Some(0) => {
+            if !output.stderr.is_empty() {
+                written.insert("stderr".to_owned(), output.stderr);
+            }
+            Ok((false, written))
+        }
         Some(1) => {
             if !written.is_empty() {
                 return Err(format!(
@@ -88,7 +95,7 @@ fn run_case(case: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
             if !output.stdout.is_empty() {
                 return Err("exit 1 but wrote to stdout".into());
             }
-            Ok(BTreeMap::from([("stderr".to_owned(), output.stderr)]))
+            Ok((true, BTreeMap::from([("stderr".to_owned(), output.stderr)])))
         }
         other => Err(format!(
             "exit {other:?}\n{}",
@@ -128,7 +135,7 @@ fn golden() {
             .unwrap()
             .to_string_lossy()
             .starts_with("error-");
-        let actual = match run_case(case) {
+        let (failed, actual) = match run_case(case) {
             Ok(a) => a,
             Err(e) => {
                 failures.push(format!("{name}: {e}"));
@@ -136,10 +143,10 @@ fn golden() {
             }
         };
         match run_case(case) {
-            Ok(again) if again == actual => {}
+            Ok((_, again)) if again == actual => {}
             _ => failures.push(format!("{name}: a second run gave different output")),
         }
-        if is_error_case != actual.contains_key("stderr") {
+        if is_error_case != failed {
             let what = if is_error_case {
                 "error- case rendered successfully"
             } else {

@@ -20,6 +20,8 @@ use crate::spec::model::{
 use crate::spec::parse::Document;
 
 /// Labels taskrender sets itself; a Task may not override them.
+mod service;
+
 pub const LABEL_NAME: &str = "app.kubernetes.io/name";
 pub const LABEL_COMPONENT: &str = "app.kubernetes.io/component";
 pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
@@ -52,6 +54,29 @@ pub struct Plan {
     /// `PersistentVolumeClaim`s to render, in volume order.
     pub claims: Vec<ClaimPlan>,
     pub job: JobPlan,
+    /// Deployment replicas (`serve`, `deploy`).
+    pub replicas: i32,
+    /// The Service of a `serve` Task with ports.
+    pub service: Option<ServicePlan>,
+    /// Problems that do not stop rendering.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A Service to render.
+#[derive(Debug, Clone)]
+pub struct ServicePlan {
+    pub type_: &'static str,
+    pub ports: Vec<PortPlan>,
+}
+
+/// One Service port, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortPlan {
+    pub name: String,
+    pub port: i32,
+    pub target_port: i32,
+    pub protocol: &'static str,
+    pub node_port: Option<i32>,
 }
 
 /// The pod every action runs.
@@ -62,6 +87,8 @@ pub struct PodPlan {
     pub command: Vec<String>,
     pub args: Vec<String>,
     pub pull_policy: Option<PullPolicy>,
+    /// `(containerPort, protocol)`: every Service target port, once.
+    pub ports: Vec<(i32, &'static str)>,
     pub env: Vec<(String, String)>,
     pub secrets: Vec<String>,
     pub limits: BTreeMap<String, String>,
@@ -113,9 +140,10 @@ pub struct JobPlan {
 }
 
 /// Collects the diagnostics of one Task.
-struct Checker<'a> {
+pub(crate) struct Checker<'a> {
     doc: &'a Document,
     errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
 }
 
 impl Checker<'_> {
@@ -157,6 +185,7 @@ pub fn resolve(doc: &Document, namespace_override: Option<&str>) -> Result<Plan,
     let mut ck = Checker {
         doc,
         errors: Vec::new(),
+        warnings: Vec::new(),
     };
     let task_map = doc.value.as_object().cloned().unwrap_or_default();
     let profile_name = task_map
@@ -218,6 +247,7 @@ pub fn resolve(doc: &Document, namespace_override: Option<&str>) -> Result<Plan,
     let (limits, requests) = resources(&mut ck, &task, doc);
     let (volumes, claims) = volumes(&mut ck, &task);
     let command = command(&mut ck, &task);
+    let service = service::service(&mut ck, &task);
 
     if !ck.errors.is_empty() {
         return Err(ck.errors);
@@ -236,7 +266,16 @@ pub fn resolve(doc: &Document, namespace_override: Option<&str>) -> Result<Plan,
         labels,
         selector,
         annotations: task.annotations.clone(),
-        pod: pod_plan(&task, command, (limits, requests), volumes),
+        pod: PodPlan {
+            ports: service
+                .as_ref()
+                .map(service::container_ports)
+                .unwrap_or_default(),
+            ..pod_plan(&task, command, (limits, requests), volumes)
+        },
+        replicas: task.replicas.unwrap_or(1),
+        service,
+        warnings: ck.warnings,
         claims,
         job: JobPlan {
             backoff_limit: JOB_BACKOFF_LIMIT,
@@ -277,6 +316,7 @@ fn pod_plan(
         command,
         args: function.map(|f| f.args.clone()).unwrap_or_default(),
         pull_policy: function.and_then(|f| f.image_pull_policy),
+        ports: Vec::new(),
         env: task
             .envs
             .iter()

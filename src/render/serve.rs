@@ -1,0 +1,53 @@
+//! `serve` → `apps/v1 Deployment` + `v1 Service`; `deploy` → `apps/v1 Deployment`.
+
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::{metadata, pod};
+use crate::resolve::{Plan, ServicePlan};
+
+/// The Deployment of a `serve` or `deploy` Task. Its selector uses only the stable labels,
+/// so changing the Task's `labels` never orphans running pods.
+pub fn deployment(plan: &Plan) -> Deployment {
+    Deployment {
+        metadata: metadata(plan, &plan.name),
+        spec: DeploymentSpec {
+            replicas: Some(plan.replicas),
+            selector: LabelSelector {
+                match_labels: Some(plan.selector.clone()),
+                match_expressions: None,
+            },
+            template: pod::template(plan, None),
+            ..DeploymentSpec::default()
+        },
+        status: None,
+    }
+}
+
+pub fn service(plan: &Plan, service: &ServicePlan) -> Service {
+    Service {
+        metadata: metadata(plan, &plan.name),
+        spec: Some(ServiceSpec {
+            type_: Some(service.type_.to_owned()),
+            selector: Some(plan.selector.clone()),
+            ports: Some(
+                service
+                    .ports
+                    .iter()
+                    .map(|p| ServicePort {
+                        name: Some(p.name.clone()),
+                        port: p.port,
+                        target_port: Some(IntOrString::Int(p.target_port)),
+                        protocol: Some(p.protocol.to_owned()),
+                        node_port: p.node_port,
+                        ..ServicePort::default()
+                    })
+                    .collect(),
+            ),
+            ..ServiceSpec::default()
+        }),
+        status: None,
+    }
+}
