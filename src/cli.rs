@@ -53,6 +53,10 @@ pub struct RenderArgs {
     /// Write one file per object under DIR (DIR/<task>/<Kind>.yaml) and a kustomization.yaml.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     pub output: Option<PathBuf>,
+    /// Print the Dockerfiles of build Tasks to stdout instead of the objects (each after a
+    /// comment line naming its Task). Without it, Dockerfiles are written only with -o.
+    #[arg(long, conflicts_with = "output")]
+    pub dockerfile: bool,
 }
 
 fn dns_label(value: &str) -> Result<String, String> {

@@ -10,7 +10,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, ErrorKind, Severity};
-use crate::render::Artifact;
+use crate::render::{Artifact, Content};
 
 /// YAML of one object: `---`, block style, two-space indent with lists flush under their
 /// key (kubectl's style), and every string that a YAML 1.1 reader would take for
@@ -37,25 +37,57 @@ pub fn to_yaml(value: &Value) -> String {
 /// happens on the pipeline's workers, so only this light form is kept until emit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
+    /// Name of the Task it belongs to.
+    pub task: String,
     pub path: PathBuf,
     pub text: String,
+    /// A Dockerfile rather than a Kubernetes object.
+    pub dockerfile: bool,
 }
 
 /// Formats one artifact.
 pub fn prepare(artifact: &Artifact) -> Output {
+    let (text, dockerfile) = match &artifact.content {
+        Content::Object(object) => (to_yaml(object), false),
+        Content::Dockerfile(text) => (text.clone(), true),
+    };
     Output {
+        task: artifact.task.clone(),
         path: Path::new(&artifact.task).join(&artifact.file_name),
-        text: to_yaml(&artifact.object),
+        text,
+        dockerfile,
     }
 }
 
-/// Every object as one multi-document stream, for `kubectl apply -f -`.
-pub fn stream(outputs: &[Output]) -> String {
+/// Every object as one multi-document stream, for `kubectl apply -f -`; or, with
+/// `dockerfiles`, every Dockerfile instead, each after a comment naming its Task.
+pub fn stream(outputs: &[Output], dockerfiles: bool) -> String {
     let mut out = String::with_capacity(outputs.iter().map(|o| o.text.len()).sum());
-    for o in outputs {
+    for o in outputs.iter().filter(|o| o.dockerfile == dockerfiles) {
+        if dockerfiles {
+            let _ = writeln!(out, "# taskrender: Dockerfile of Task {}", o.task);
+        }
         out.push_str(&o.text);
     }
     out
+}
+
+/// What stdout mode says on stderr when it leaves Dockerfiles out (empty when none).
+pub fn dockerfile_note(outputs: &[Output]) -> String {
+    let tasks: Vec<&str> = outputs
+        .iter()
+        .filter(|o| o.dockerfile)
+        .map(|o| o.task.as_str())
+        .collect();
+    if tasks.is_empty() {
+        return String::new();
+    }
+    format!(
+        "note: the Dockerfile of build Task{} `{}` is not on stdout (it carries Kubernetes objects only): \
+         use `-o DIR` to write it, or `--dockerfile` to print it\n",
+        if tasks.len() == 1 { "" } else { "s" },
+        tasks.join("`, `")
+    )
 }
 
 /// The files `-o DIR` mode writes: `(path relative to DIR, content)`, in path order, with
@@ -65,9 +97,10 @@ pub fn files(outputs: &[Output]) -> Vec<(PathBuf, String)> {
         .iter()
         .map(|o| (o.path.clone(), o.text.clone()))
         .collect();
-    let resources: BTreeSet<String> = out
+    let resources: BTreeSet<String> = outputs
         .iter()
-        .map(|(p, _)| p.to_string_lossy().replace('\\', "/"))
+        .filter(|o| !o.dockerfile)
+        .map(|o| o.path.to_string_lossy().replace('\\', "/"))
         .collect();
     let mut kustomization = String::from(
         "---\n# Written by taskrender: every object it rendered, for `kubectl apply -k`.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",

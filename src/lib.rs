@@ -60,12 +60,15 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
             finish(
                 result,
                 color,
-                |artifacts, out| match &args.output {
+                |outputs, out| match &args.output {
                     None => {
-                        out.stdout = emit::stream(artifacts).into_bytes();
+                        out.stdout = emit::stream(outputs, args.dockerfile).into_bytes();
+                        if !args.dockerfile {
+                            out.stderr.push_str(&emit::dockerfile_note(outputs));
+                        }
                         Ok(())
                     }
-                    Some(dir) => emit::write_files(dir, &emit::files(artifacts)).map(|_| ()),
+                    Some(dir) => emit::write_files(dir, &emit::files(outputs)).map(|_| ()),
                 },
                 true,
             )
@@ -138,7 +141,8 @@ fn finish(
         diagnostics.push(e);
     }
     if !diagnostics.is_empty() {
-        out.stderr = emit::human_report(&diagnostics, color);
+        out.stderr
+            .push_str(&emit::human_report(&diagnostics, color));
         out.stderr
             .push_str(&emit::summary(&diagnostics, has_errors && renders));
     }

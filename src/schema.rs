@@ -449,6 +449,15 @@ fn diagnose(doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
                 Some(fix) if expected.contains("DNS-1123 label") => {
                     d.with_help(format!("try `{fix}`"))
                 }
+                _ if expected.contains("image reference")
+                    && text.chars().any(|c| c.is_ascii_uppercase()) =>
+                {
+                    d.with_help("repository names are lowercase (only a tag may have capitals)")
+                }
+                _ if expected.contains("image reference") && text.ends_with([':', '@']) => d
+                    .with_help(
+                        "give the tag after `:` (or the digest after `@`), or leave both out",
+                    ),
                 _ => d,
             }
         }
@@ -659,6 +668,38 @@ mod tests {
             }
         );
         assert!(check("name: a\naction: build\nbase_image: python:3.12\n").is_empty());
+    }
+
+    #[test]
+    fn image_references_follow_the_distribution_grammar() {
+        let check_image = |image: &str| {
+            check(&format!(
+                "name: a\naction: job\nfunction: {{image: \"{image}\"}}\n"
+            ))
+        };
+        for good in [
+            "busybox",
+            "busybox:1.36",
+            "ghcr.io/acme/train:1.4.2",
+            "localhost:5000/team/app:v1-RC_2",
+            "nvcr.io/nvidia/pytorch:24.05-py3",
+            "my_org/my__app",
+            "registry.example.com/a/b@sha256:52926082b7c334fd52168872c1854847b6e3576de483fbcd7de30f049c1bc98b",
+        ] {
+            assert!(check_image(good).is_empty(), "{good} should be valid");
+        }
+        for bad in [
+            "Busybox",
+            "ghcr.io/Acme/x:1",
+            "x:",
+            "x@sha256:zz",
+            "a b",
+            "-x",
+            "x:-tag",
+            "x//y",
+        ] {
+            assert_eq!(check_image(bad).len(), 1, "{bad} should be invalid");
+        }
     }
 
     #[test]

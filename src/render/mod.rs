@@ -1,6 +1,7 @@
 //! Stage 6, render: [`Plan`] → [`Artifact`]s, built as typed `k8s-openapi` objects (never
 //! YAML text) and normalised into the output's key order.
 
+mod build;
 mod job;
 mod pod;
 mod serve;
@@ -29,8 +30,16 @@ pub struct Artifact {
     pub namespace: Option<String>,
     /// File name inside the Task's folder.
     pub file_name: String,
-    /// The object, keys in output order.
-    pub object: Value,
+    pub content: Content,
+}
+
+/// What an artifact holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Content {
+    /// A Kubernetes object, keys in output order.
+    Object(Value),
+    /// A Dockerfile.
+    Dockerfile(String),
 }
 
 /// Renders every object of one Task, in the action's object order (SPEC section 2).
@@ -64,7 +73,25 @@ pub fn render(plan: &Plan) -> Vec<Artifact> {
                 ));
             }
         }
-        Action::Build => {}
+        Action::Build => {
+            if let Some(build) = &plan.build {
+                out.push(Artifact {
+                    task: plan.name.clone(),
+                    kind: "Dockerfile",
+                    name: plan.name.clone(),
+                    namespace: plan.namespace.clone(),
+                    file_name: "Dockerfile".into(),
+                    content: Content::Dockerfile(build.dockerfile.clone()),
+                });
+                out.push(artifact(
+                    plan,
+                    "ConfigMap",
+                    false,
+                    &build::config_map(plan, build),
+                ));
+                out.push(artifact(plan, "Job", false, &build::job(plan, build)));
+            }
+        }
     }
     out
 }
@@ -134,7 +161,7 @@ fn artifact<T: Serialize>(plan: &Plan, kind: &'static str, several: bool, object
         name,
         namespace: plan.namespace.clone(),
         file_name,
-        object,
+        content: Content::Object(object),
     }
 }
 

@@ -20,6 +20,7 @@ use crate::spec::model::{
 use crate::spec::parse::Document;
 
 /// Labels taskrender sets itself; a Task may not override them.
+pub mod build;
 mod service;
 
 pub const LABEL_NAME: &str = "app.kubernetes.io/name";
@@ -58,8 +59,23 @@ pub struct Plan {
     pub replicas: i32,
     /// The Service of a `serve` Task with ports.
     pub service: Option<ServicePlan>,
+    /// The Dockerfile and builder of a `build` Task.
+    pub build: Option<BuildPlan>,
     /// Problems that do not stop rendering.
     pub warnings: Vec<Diagnostic>,
+}
+
+/// What a `build` Task builds, and how.
+#[derive(Debug, Clone)]
+pub struct BuildPlan {
+    /// The generated Dockerfile, ending in one newline.
+    pub dockerfile: String,
+    /// Image reference to push.
+    pub destination: String,
+    /// Kaniko `--context`: the Task's `function.source`, else the mounted Dockerfile folder.
+    pub context: String,
+    pub registry_secret: Option<String>,
+    pub builder_image: String,
 }
 
 /// A Service to render.
@@ -248,6 +264,7 @@ pub fn resolve(doc: &Document, namespace_override: Option<&str>) -> Result<Plan,
     let (volumes, claims) = volumes(&mut ck, &task);
     let command = command(&mut ck, &task);
     let service = service::service(&mut ck, &task);
+    let build = build::build(&mut ck, &task);
 
     if !ck.errors.is_empty() {
         return Err(ck.errors);
@@ -275,6 +292,7 @@ pub fn resolve(doc: &Document, namespace_override: Option<&str>) -> Result<Plan,
         },
         replicas: task.replicas.unwrap_or(1),
         service,
+        build,
         warnings: ck.warnings,
         claims,
         job: JobPlan {

@@ -25,6 +25,9 @@ pub const LABEL_VALUE: &str = "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$";
 /// decimal (`n`, `u`, `m`, `k`, `M`…`E`) or exponent (`e3`) suffix.
 pub const QUANTITY: &str =
     r"^\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][-+]?[0-9]+)?$";
+/// Image reference, after the OCI distribution grammar (`distribution/reference`):
+/// `[host[:port]/]path[:tag][@algorithm:hex]`, path components lowercase.
+pub const IMAGE_REF: &str = r"^((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$";
 /// Environment variable name, as Kubernetes validates it.
 pub const ENV_NAME: &str = "^[-._a-zA-Z][-._a-zA-Z0-9]*$";
 /// Absolute path inside the container, without `..` segments.
@@ -112,14 +115,14 @@ pub struct TaskSpec {
     /// Dockerfile lines after `FROM`, `WORKDIR /shared` and `COPY . /shared`: a plain
     /// command becomes `RUN <command>`, a line starting with a Dockerfile keyword is kept.
     #[serde(default)]
-    #[schemars(extend("x-actions" = ["build"]))]
+    #[schemars(inner(length(min = 1)), extend("x-actions" = ["build"]))]
     pub instructions: Vec<String>,
     /// Image of the Dockerfile's `FROM` (else `function.base_image`, else `function.image`).
-    #[schemars(length(min = 1), extend("x-actions" = ["build"]))]
+    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`", "x-actions" = ["build"]))]
     pub base_image: Option<String>,
     /// Image to build and push, `name:tag` (default: `<project>-<name>` tagged with a hash
     /// of the Dockerfile).
-    #[schemars(length(min = 1), extend("x-actions" = ["build"]))]
+    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`", "x-actions" = ["build"]))]
     pub image: Option<String>,
     /// A `kubernetes.io/dockerconfigjson` Secret the builder uses to push the image.
     #[schemars(regex(pattern = DNS_SUBDOMAIN), length(min = 1, max = 253), extend("x-actions" = ["build"], "x-expected" = "a Secret name: a DNS-1123 subdomain"))]
@@ -156,22 +159,25 @@ impl Action {
 #[serde(deny_unknown_fields)]
 pub struct Function {
     /// Container image, `[registry/]name[:tag][@digest]` (required for job, serve, deploy).
-    #[schemars(length(min = 1), regex(pattern = r"^[^\s]+$"), extend("x-expected" = "an image reference without spaces, such as `ghcr.io/acme/train:1.4.2`"))]
+    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`"))]
     pub image: Option<String>,
     /// Command (the container's entrypoint): a list of strings, or one string split like a
     /// POSIX shell would (quotes respected, nothing expanded).
+    #[schemars(extend("x-actions" = ["job", "serve", "deploy"]))]
     pub command: Option<Command>,
     /// Arguments to the command.
     #[serde(default)]
+    #[schemars(extend("x-actions" = ["job", "serve", "deploy"]))]
     pub args: Vec<String>,
     /// When the kubelet pulls the image: `Always`, `IfNotPresent` or `Never`.
+    #[schemars(extend("x-actions" = ["job", "serve", "deploy"]))]
     pub image_pull_policy: Option<PullPolicy>,
     /// Base image of a build (see `base_image`).
-    #[schemars(length(min = 1), extend("x-actions" = ["build"]))]
+    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`", "x-actions" = ["build"]))]
     pub base_image: Option<String>,
     /// Build context: a `git://`, `https://`, `s3://` or `gs://` URL (default: the
     /// generated Dockerfile alone).
-    #[schemars(length(min = 1), extend("x-actions" = ["build"]))]
+    #[schemars(regex(pattern = r"^(git|https|s3|gs)://[^\s]+$"), extend("x-actions" = ["build"], "x-expected" = "a build context URL: `git://`, `https://`, `s3://` or `gs://`, without spaces"))]
     pub source: Option<String>,
 }
 

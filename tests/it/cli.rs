@@ -287,3 +287,76 @@ fn output_is_identical_at_any_thread_count() {
     let dflt = taskrender(dir.path(), &["render", "tasks"], b"");
     assert_eq!(one.stdout, dflt.stdout);
 }
+
+const BUILD: &str = "name: img\naction: build\nbase_image: python:3.12-slim\ninstructions: [\"apt-get update && apt-get install -y git\"]\n";
+
+#[test]
+fn reference_build_instruction_renders_verbatim() {
+    // The reference platform's example, exactly as users write it there.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "b.yaml", BUILD);
+    let out = taskrender(dir.path(), &["render", "b.yaml", "-o", "out"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let dockerfile = std::fs::read_to_string(dir.path().join("out/img/Dockerfile")).unwrap();
+    assert_eq!(
+        dockerfile,
+        "FROM python:3.12-slim\nWORKDIR /shared\nCOPY . /shared\nRUN apt-get update && apt-get install -y git\n"
+    );
+    let kustomization = std::fs::read_to_string(dir.path().join("out/kustomization.yaml")).unwrap();
+    assert!(
+        !kustomization.contains("Dockerfile"),
+        "a Dockerfile is not a Kubernetes resource"
+    );
+}
+
+#[test]
+fn dockerfiles_on_stdout_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "b.yaml", BUILD);
+    let out = taskrender(dir.path(), &["render", "b.yaml"], b"");
+    assert_eq!(out.status.code(), Some(0));
+    let yaml = String::from_utf8(out.stdout.clone()).unwrap();
+    assert!(
+        yaml.contains("kind: ConfigMap") && yaml.contains("kind: Job") && !yaml.contains("\nFROM ")
+    );
+    assert!(
+        stderr(&out).starts_with("note: the Dockerfile of build Task `img` is not on stdout"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = taskrender(dir.path(), &["render", "b.yaml", "--dockerfile"], b"");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("# taskrender: Dockerfile of Task img\nFROM python:3.12-slim\n"),
+        "{text}"
+    );
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn default_image_tag_follows_the_dockerfile() {
+    let dir = tempfile::tempdir().unwrap();
+    let destination = |task: &str| {
+        write(dir.path(), "b.yaml", task);
+        let out = taskrender(dir.path(), &["render", "b.yaml"], b"");
+        let yaml = String::from_utf8(out.stdout).unwrap();
+        yaml.lines()
+            .find_map(|l| l.trim().strip_prefix("- --destination="))
+            .unwrap()
+            .to_owned()
+    };
+    let first = destination(BUILD);
+    assert_eq!(first, destination(BUILD), "same Dockerfile, same tag");
+    let (repo, tag) = first.split_once(':').unwrap();
+    assert_eq!(repo, "img");
+    assert!(
+        tag.len() == 12 && tag.chars().all(|c| c.is_ascii_hexdigit()),
+        "{tag}"
+    );
+    let changed = destination(&BUILD.replace("git", "curl"));
+    assert_ne!(first, changed, "another Dockerfile, another tag");
+    let with_project = destination(&format!("project: shop\n{BUILD}"));
+    assert!(with_project.starts_with("shop-img:"), "{with_project}");
+}

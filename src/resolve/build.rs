@@ -1,0 +1,226 @@
+//! Resolving a `build` Task: the Dockerfile (instructions checked one by one), the base
+//! image, the image to push and the build context.
+
+use std::fmt::Write as _;
+
+use sha2::{Digest, Sha256};
+
+use super::{BuildPlan, Checker};
+use crate::diagnostic::ErrorKind;
+use crate::spec::model::{Action, TaskSpec};
+
+/// The builder: the last release of upstream Kaniko. Upstream was archived in June 2025;
+/// maintained forks (Chainguard's) publish compatible executors, and a profile's
+/// `builder_image` will select one (profiles issue).
+pub const KANIKO_IMAGE: &str = "gcr.io/kaniko-project/executor:v1.24.0";
+
+/// Where the builder pod mounts the generated Dockerfile (the `ConfigMap`).
+pub const DOCKERFILE_DIR: &str = "/kaniko/dockerfile";
+
+/// Where Kaniko reads registry credentials (`config.json`).
+pub const DOCKER_CONFIG_DIR: &str = "/kaniko/.docker";
+
+/// Volume names the builder pod uses itself.
+pub const RESERVED_VOLUMES: [&str; 2] = ["dockerfile", "registry-credentials"];
+
+/// Instructions kept as written (SPEC section 1). Keywords are recognised in upper case
+/// only, so a command such as `env | sort` stays a command.
+const KEYWORDS: [&str; 15] = [
+    "RUN",
+    "ENV",
+    "ARG",
+    "COPY",
+    "ADD",
+    "WORKDIR",
+    "USER",
+    "EXPOSE",
+    "LABEL",
+    "CMD",
+    "ENTRYPOINT",
+    "HEALTHCHECK",
+    "SHELL",
+    "VOLUME",
+    "STOPSIGNAL",
+];
+
+/// Longest Task name for a build: `<name>-build` names the Job, whose name Kubernetes
+/// copies into a label value (at most 63 characters).
+pub const MAX_BUILD_NAME: usize = 63 - "-build".len();
+
+pub(super) fn build(ck: &mut Checker<'_>, task: &TaskSpec) -> Option<BuildPlan> {
+    if task.action != Action::Build {
+        return None;
+    }
+    if task.name.len() > MAX_BUILD_NAME {
+        ck.error(
+            ErrorKind::InvalidValue {
+                field: "name".into(),
+                problem: format!("a build Task's name has at most {MAX_BUILD_NAME} characters (its Job is `<name>-build`)"),
+            },
+            "/name",
+            "too long for a build",
+        );
+    }
+    check_volumes(ck, task);
+    let function = task.function.as_ref();
+    let base = task
+        .base_image
+        .clone()
+        .or_else(|| function.and_then(|f| f.base_image.clone()))
+        .or_else(|| function.and_then(|f| f.image.clone()));
+    let Some(base) = base else {
+        ck.error(
+            ErrorKind::MissingField {
+                field: "base_image".into(),
+                parent: "the Task".into(),
+            },
+            "/action",
+            "a build needs a base image",
+        )
+        .help = Some(
+            "give `base_image: python:3.12-slim` (or `function.base_image`, or `function.image`)"
+                .into(),
+        );
+        return None;
+    };
+    let mut dockerfile = format!("FROM {base}\nWORKDIR /shared\nCOPY . /shared\n");
+    for (i, line) in task.instructions.iter().enumerate() {
+        match instruction(line) {
+            Ok(text) => {
+                dockerfile.push_str(&text);
+                dockerfile.push('\n');
+            }
+            Err((problem, help)) => {
+                ck.error(
+                    ErrorKind::InvalidValue {
+                        field: format!("instructions[{i}]"),
+                        problem: problem.into(),
+                    },
+                    &format!("/instructions/{i}"),
+                    "not a single instruction",
+                )
+                .help = Some(help.into());
+            }
+        }
+    }
+    let destination = task.image.clone().unwrap_or_else(|| {
+        let repository = task
+            .project
+            .as_ref()
+            .map_or_else(|| task.name.clone(), |p| format!("{p}-{}", task.name));
+        let digest = Sha256::digest(dockerfile.as_bytes());
+        let tag = digest
+            .iter()
+            .take(6)
+            .fold(String::with_capacity(12), |mut tag, b| {
+                let _ = write!(tag, "{b:02x}");
+                tag
+            });
+        format!("{repository}:{tag}")
+    });
+    let context = function
+        .and_then(|f| f.source.clone())
+        .unwrap_or_else(|| format!("dir://{DOCKERFILE_DIR}"));
+    Some(BuildPlan {
+        dockerfile,
+        destination,
+        context,
+        registry_secret: task.registry_secret.clone(),
+        builder_image: KANIKO_IMAGE.to_owned(),
+    })
+}
+
+/// One Dockerfile line from one list item, or why it cannot be one.
+fn instruction(line: &str) -> Result<String, (&'static str, &'static str)> {
+    if line.contains(['\n', '\r']) {
+        return Err((
+            "contains a line break",
+            "one list item is one Dockerfile line: split it into several items (a line break could smuggle in any instruction)",
+        ));
+    }
+    let trimmed = line.trim();
+    if trimmed.is_empty() {
+        return Err(("is blank", "remove the item, or write a command"));
+    }
+    let keyword = trimmed.split_whitespace().next().unwrap_or_default();
+    match keyword.to_ascii_uppercase().as_str() {
+        "FROM" => {
+            return Err((
+                "is a second `FROM`",
+                "a build has one stage: its base image is `base_image`; build other stages in their own Tasks",
+            ));
+        }
+        "ONBUILD" => {
+            return Err((
+                "uses `ONBUILD`",
+                "ONBUILD runs in other people's builds: write the instruction for this build instead",
+            ));
+        }
+        "MAINTAINER" => {
+            return Err((
+                "uses the deprecated `MAINTAINER`",
+                "write `LABEL org.opencontainers.image.authors=\"...\"` instead",
+            ));
+        }
+        _ => {}
+    }
+    if KEYWORDS.contains(&keyword) {
+        Ok(trimmed.to_owned())
+    } else {
+        Ok(format!("RUN {trimmed}"))
+    }
+}
+
+/// The builder mounts its own volumes; a Task's volumes may not take their names or paths.
+fn check_volumes(ck: &mut Checker<'_>, task: &TaskSpec) {
+    for (i, v) in task.volumes.iter().enumerate() {
+        if RESERVED_VOLUMES.contains(&v.name.as_str()) {
+            ck.error(
+                ErrorKind::InvalidValue {
+                    field: format!("volumes[{i}].name"),
+                    problem: format!(
+                        "`{}` is the name of a volume the builder mounts itself",
+                        v.name
+                    ),
+                },
+                &format!("/volumes/{i}/name"),
+                "reserved in a build",
+            )
+            .help = Some("rename the volume".into());
+        }
+        if v.mount_path.starts_with("/kaniko") {
+            ck.error(
+                ErrorKind::InvalidValue {
+                    field: format!("volumes[{i}].mount_path"),
+                    problem: "paths under `/kaniko` belong to the builder".into(),
+                },
+                &format!("/volumes/{i}/mount_path"),
+                "reserved in a build",
+            )
+            .help = Some("mount the volume elsewhere, such as `/workspace`".into());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instructions_become_dockerfile_lines() {
+        assert_eq!(
+            instruction("pip install flask").unwrap(),
+            "RUN pip install flask"
+        );
+        assert_eq!(instruction("  ENV A=1 ").unwrap(), "ENV A=1");
+        assert_eq!(instruction("env | sort").unwrap(), "RUN env | sort");
+        assert_eq!(instruction("USER 10001").unwrap(), "USER 10001");
+        assert!(instruction("RUN a\nFROM evil").is_err());
+        assert!(instruction("RUN a\rb").is_err());
+        assert!(instruction("   ").is_err());
+        assert!(instruction("FROM alpine").is_err());
+        assert!(instruction("from alpine").is_err());
+        assert!(instruction("ONBUILD RUN x").is_err());
+        assert!(instruction("MAINTAINER me").is_err());
+    }
+}
