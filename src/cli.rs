@@ -18,7 +18,12 @@ pub enum Command {
     Render(RenderArgs),
     /// Validate Tasks without rendering; exit 1 on any error.
     Check(InputArgs),
-    /// Print the JSON Schema of a Task.
+    /// List the profiles, or show one rendered for a Task.
+    Profiles {
+        #[command(subcommand)]
+        command: ProfilesCommand,
+    },
+    /// Print the JSON Schema of a Task or a profile.
     Schema {
         #[arg(value_enum, default_value_t = SchemaKind::Task)]
         kind: SchemaKind,
@@ -30,6 +35,31 @@ pub enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ProfilesCommand {
+    /// Every profile (from --profiles folders, then built-in) with its description.
+    List(ProfileArgs),
+    /// The profile NAME as rendered for a Task (by default `{name: example, action: job}`).
+    Show {
+        name: String,
+        /// Render the profile for the (first) Task in FILE.
+        #[arg(long, value_name = "FILE")]
+        task: Option<PathBuf>,
+        #[command(flatten)]
+        profiles: ProfileArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// A folder of profiles, searched before the built-in ones; repeatable.
+    #[arg(long = "profiles", value_name = "DIR")]
+    pub profiles: Vec<PathBuf>,
+    /// A variable for profile templates (`vars.KEY`); repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub set: Vec<(String, String)>,
+}
+
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Task files, directories (every *.yaml / *.yml below, sorted) or `-` for stdin.
@@ -38,6 +68,13 @@ pub struct InputArgs {
     /// Namespace of every rendered object (overrides the Tasks' `namespace`).
     #[arg(long, value_name = "NS", value_parser = dns_label)]
     pub namespace: Option<String>,
+    /// A folder of profiles (`<name>.yaml`), searched before the built-in ones; repeatable,
+    /// searched in order.
+    #[arg(long = "profiles", value_name = "DIR")]
+    pub profiles: Vec<PathBuf>,
+    /// A variable for profile templates (`vars.KEY`); repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub set: Vec<(String, String)>,
     /// Worker threads (default: one per core). The output is the same for any value.
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<std::num::NonZeroUsize>,
@@ -59,6 +96,13 @@ pub struct RenderArgs {
     pub dockerfile: bool,
 }
 
+fn key_value(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((k, v)) if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => Ok((k.to_owned(), v.to_owned())),
+        _ => Err("expected KEY=VALUE, KEY made of letters, digits and `_`".into()),
+    }
+}
+
 fn dns_label(value: &str) -> Result<String, String> {
     let ok = !value.is_empty()
         && value.len() <= 63
@@ -77,6 +121,7 @@ fn dns_label(value: &str) -> Result<String, String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SchemaKind {
     Task,
+    Profile,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

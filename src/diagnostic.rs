@@ -89,6 +89,24 @@ error_kinds! {
         = "no Service rendered for `{name}`: it has no `service_ports`",
     /// A `profile:` that no profile folder holds.
     "profile::unknown" => UnknownProfile { name: String } = "unknown profile `{name}`",
+    /// A profile template failed to render (syntax, undefined variable, fuel exhausted).
+    "profile::template" => ProfileTemplate { message: String } = "profile template error: {message}",
+    /// Profiles whose `extends` lead back to themselves.
+    "profile::cycle" => ProfileCycle { cycle: String } = "profiles extend each other in a cycle: {cycle}",
+    /// A patch that would change which object it patches.
+    "profile::patch_identity" => PatchIdentity { kind: String, field: String }
+        = "a `{kind}` patch may not set `{field}`",
+    /// A patch field the Kubernetes object type does not have (it would be dropped).
+    "render::dropped_field" => DroppedField { kind: String, field: String }
+        = "`{kind}` has no field `{field}`: the patch would be silently dropped",
+    /// A patch value of the wrong type for its Kubernetes field.
+    "render::invalid_patch" => InvalidPatch { kind: String, problem: String }
+        = "the `{kind}` patch does not fit the object: {problem}",
+    /// `check --strict`: the profile's `enforce` overrides a value the Task set.
+    "profile::enforced" => Enforced { field: String, profile: String }
+        = "`{field}` is overridden by profile `{profile}`",
+    /// A file in a `--profiles` folder that is not a YAML file is skipped; a missing folder is an error.
+    "io::profiles_dir" => ProfilesDir { path: String, reason: String } = "cannot read profile folder `{path}`: {reason}",
     /// A profile file that is not a valid profile.
     "profile::invalid" => InvalidProfile { name: String, problem: String }
         = "invalid profile `{name}`: {problem}",
@@ -300,11 +318,18 @@ mod tests {
             [
                 "io::no_task_files",
                 "io::not_utf8",
+                "io::profiles_dir",
                 "io::read",
                 "io::too_large",
                 "io::write",
+                "profile::cycle",
+                "profile::enforced",
                 "profile::invalid",
+                "profile::patch_identity",
+                "profile::template",
                 "profile::unknown",
+                "render::dropped_field",
+                "render::invalid_patch",
                 "render::no_service",
                 "spec::duplicate",
                 "spec::duplicate_task",

@@ -89,12 +89,16 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
             }
             outcome
         }
-        Command::Schema {
-            kind: cli::SchemaKind::Task,
-        } => Outcome {
-            stdout: schema::TASK_SCHEMA.as_bytes().to_vec(),
+        Command::Schema { kind } => Outcome {
+            stdout: match kind {
+                cli::SchemaKind::Task => schema::TASK_SCHEMA,
+                cli::SchemaKind::Profile => schema::PROFILE_SCHEMA,
+            }
+            .as_bytes()
+            .to_vec(),
             ..Outcome::default()
         },
+        Command::Profiles { command } => profiles_command(command, stdin, use_color(Color::Auto, terminal)),
         Command::Completions { shell } => {
             let mut stdout = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "taskrender", &mut stdout);
@@ -104,6 +108,68 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
             }
         }
     }
+}
+
+/// `taskrender profiles list | show`.
+fn profiles_command(command: cli::ProfilesCommand, stdin: &mut dyn Read, color: bool) -> Outcome {
+    let (args, show) = match command {
+        cli::ProfilesCommand::List(args) => (args, None),
+        cli::ProfilesCommand::Show { name, task, profiles } => (profiles, Some((name, task))),
+    };
+    let (files, mut diagnostics) = source::load_profile_dirs(&args.profiles);
+    let catalog = profile::Catalog::new(&files);
+    let vars: BTreeMap<String, String> = args.set.into_iter().collect();
+    let mut out = Outcome::default();
+    match show {
+        None => {
+            let listed = catalog.list();
+            let width = listed.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+            let mut text = String::new();
+            for (name, description) in listed {
+                match description {
+                    Ok(d) => {
+                        let _ = writeln!(text, "{name:width$}  {d}");
+                    }
+                    Err(errors) => {
+                        let _ = writeln!(text, "{name:width$}  (invalid: see below)");
+                        diagnostics.extend(errors);
+                    }
+                }
+            }
+            out.stdout = text.into_bytes();
+        }
+        Some((name, task_path)) => {
+            let mut task = serde_json::json!({"name": "example", "action": "job"});
+            if let Some(path) = task_path {
+                let (tasks, errors) = source::load(&[path], stdin);
+                diagnostics.extend(errors);
+                if let Some(file) = tasks.first() {
+                    match spec::parse::parse(file) {
+                        Ok(docs) => task = docs[0].value.clone(),
+                        Err(e) => diagnostics.push(e),
+                    }
+                }
+            }
+            if diagnostics.is_empty() {
+                match catalog.render(&name, profile::TemplateContext { task: &task, vars: &vars }) {
+                    Ok(text) => {
+                        // Check it too: `show` is how people debug their profiles.
+                        if let Err(errors) = catalog.load(&name, profile::TemplateContext { task: &task, vars: &vars }) {
+                            diagnostics.extend(errors);
+                        }
+                        out.stdout = text.into_bytes();
+                    }
+                    Err(errors) => diagnostics.extend(errors),
+                }
+            }
+        }
+    }
+    if !diagnostics.is_empty() {
+        out.stderr.push_str(&emit::human_report(&diagnostics, color));
+        out.stderr.push_str(&emit::summary(&diagnostics, false));
+        out.code = EXIT_INVALID;
+    }
+    out
 }
 
 fn plural(n: usize) -> &'static str {
@@ -158,13 +224,16 @@ fn finish(
 /// in input order whatever the thread count), then the checks across Tasks.
 pub fn pipeline(input: &InputArgs, stdin: &mut dyn Read) -> PipelineResult {
     let (files, mut diagnostics) = source::load(&input.paths, stdin);
+    let (profile_files, profile_errors) = source::load_profile_dirs(&input.profiles);
+    diagnostics.extend(profile_errors);
+    let catalog = profile::Catalog::new(&profile_files);
+    let vars: BTreeMap<String, String> = input.set.iter().cloned().collect();
+    let opts = resolve::Options { namespace: input.namespace.as_deref(), catalog: &catalog, vars: &vars };
     let threads = input.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         std::num::NonZero::get,
     );
-    let per_file = par_map(&files, threads, |file| {
-        process_file(file, input.namespace.as_deref())
-    });
+    let per_file = par_map(&files, threads, |file| process_file(file, opts));
     let mut result = PipelineResult {
         files: files.len(),
         ..PipelineResult::default()
@@ -177,6 +246,11 @@ pub fn pipeline(input: &InputArgs, stdin: &mut dyn Read) -> PipelineResult {
         result.tasks += tasks;
     }
     diagnostics.extend(collisions(&ids));
+    // A broken profile is reported once, however many Tasks use it.
+    let mut seen = std::collections::BTreeSet::new();
+    diagnostics.retain(|d| {
+        seen.insert((d.kind.to_string(), d.kind.code(), d.file.as_ref().map(|f| f.name.clone()), d.labels.iter().map(|l| l.span.clone()).map(|r| (r.start, r.end)).collect::<Vec<_>>()))
+    });
     result.diagnostics = diagnostics;
     result
 }
@@ -191,7 +265,7 @@ struct TaskId {
 
 type FileResult = (Vec<TaskId>, Vec<Output>, Vec<Diagnostic>, usize);
 
-fn process_file(file: &Arc<SourceFile>, namespace: Option<&str>) -> FileResult {
+fn process_file(file: &Arc<SourceFile>, opts: resolve::Options<'_>) -> FileResult {
     let documents = match spec::parse::parse(file) {
         Ok(d) => d,
         Err(e) => return (Vec::new(), Vec::new(), vec![e], 0),
@@ -219,10 +293,13 @@ fn process_file(file: &Arc<SourceFile>, namespace: Option<&str>) -> FileResult {
             diagnostics.extend(errors);
             continue;
         }
-        match resolve::resolve(doc, namespace) {
+        match resolve::resolve(doc, opts) {
             Ok(mut plan) => {
                 diagnostics.append(&mut plan.warnings);
-                outputs.extend(render::render(&plan).iter().map(emit::prepare));
+                match render::render(&plan) {
+                    Ok(artifacts) => outputs.extend(artifacts.iter().map(emit::prepare)),
+                    Err(errors) => diagnostics.extend(errors),
+                }
                 ids.push(TaskId {
                     name: plan.name,
                     namespace: plan.namespace,
@@ -424,7 +501,10 @@ mod tests {
 
     fn assert_sound(text: &str) {
         let file = SourceFile::new("p.yaml", text);
-        let (_, _, diagnostics, _) = process_file(&file, None);
+        let catalog = profile::Catalog::new(&[]);
+        let vars = BTreeMap::new();
+        let opts = resolve::Options { namespace: None, catalog: &catalog, vars: &vars };
+        let (_, _, diagnostics, _) = process_file(&file, opts);
         for d in &diagnostics {
             for label in &d.labels {
                 assert!(

@@ -16,8 +16,12 @@ use schemars::transform::{Transform, transform_subschemas};
 use serde_json::{Value, json};
 
 use crate::diagnostic::{Diagnostic, ErrorKind, did_you_mean};
+use crate::profile::model::ProfileSpec;
 use crate::spec::model::{Action, TaskSpec};
 use crate::spec::parse::{Document, escape_segment};
+
+/// The checked-in profile schema, as `taskrender schema profile` prints it.
+pub const PROFILE_SCHEMA: &str = include_str!("../schemas/profile.schema.json");
 
 /// The checked-in Task schema, as `taskrender schema task` prints it.
 pub const TASK_SCHEMA: &str = include_str!("../schemas/task.schema.json");
@@ -30,46 +34,76 @@ struct Compiled {
     validator: Validator,
 }
 
-static TASK: LazyLock<Compiled> = LazyLock::new(|| {
-    let schema: Value = serde_json::from_str(TASK_SCHEMA).expect("checked-in task schema is JSON");
+static PROFILE: LazyLock<Compiled> = LazyLock::new(|| compile(PROFILE_SCHEMA));
+static TASK: LazyLock<Compiled> = LazyLock::new(|| compile(TASK_SCHEMA));
+
+fn compile(text: &str) -> Compiled {
+    let schema: Value = serde_json::from_str(text).expect("checked-in schemas are JSON");
     let validator = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .build(&schema)
-        .expect("checked-in task schema compiles");
+        .expect("checked-in schemas compile");
     Compiled { schema, validator }
-});
+}
 
 /// Generates the Task schema from the typed model: what `schemas/task.schema.json` must hold.
 pub fn generate_task_schema() -> Value {
-    // Header keywords first, `$defs` last: the order a reader of the file expects.
-    const ORDER: [&str; 11] = [
-        "$schema",
-        "$id",
-        "title",
-        "description",
-        "$comment",
-        "type",
-        "required",
-        "additionalProperties",
-        "properties",
-        "allOf",
-        "$defs",
-    ];
     let settings = SchemaSettings::draft2020_12().with_transform(NoNull);
-    let schema = settings.into_generator().into_root_schema_for::<TaskSpec>();
-    let mut value = schema.to_value();
-    let k8s: Value =
-        serde_json::from_str(K8S_DEFS).expect("vendored Kubernetes definitions are JSON");
-    let defs = value["$defs"]
+    let mut value = settings.into_generator().into_root_schema_for::<TaskSpec>().to_value();
+    let k8s: Value = serde_json::from_str(K8S_DEFS).expect("vendored Kubernetes definitions are JSON");
+    add_defs(&mut value, k8s["$defs"].as_object().expect("k8s-defs.json has $defs"));
+    add_action_rules(&mut value);
+    ordered(value)
+}
+
+/// Generates the profile schema from [`ProfileSpec`]: what `schemas/profile.schema.json`
+/// must hold. `defaults` and `enforce` take Task parameters (everything but `name`,
+/// `action` and `profile`), checked by the same definitions as in the Task schema.
+pub fn generate_profile_schema() -> Value {
+    let settings = SchemaSettings::draft2020_12().with_transform(NoNull);
+    let mut value = settings.into_generator().into_root_schema_for::<ProfileSpec>().to_value();
+    value["$comment"] = json!("generated from src/profile/model.rs; run `UPDATE_SCHEMA=1 cargo test schema` after changing it");
+    let task = generate_task_schema();
+    let mut params = task["properties"].as_object().cloned().unwrap_or_default();
+    for key in ["name", "action", "profile"] {
+        params.remove(key);
+    }
+    let mut defs = task["$defs"].as_object().cloned().unwrap_or_default();
+    defs.insert(
+        "TaskParameters".into(),
+        json!({
+            "description": "Task parameters (all optional): what a Task may set, but `name`, `action` and `profile`.",
+            "type": "object",
+            "additionalProperties": false,
+            "properties": params,
+        }),
+    );
+    add_defs(&mut value, &defs);
+    ordered(value)
+}
+
+fn add_defs(schema: &mut Value, extra: &serde_json::Map<String, Value>) {
+    let defs = schema
         .as_object_mut()
-        .expect("the task schema has $defs");
-    for (name, def) in k8s["$defs"].as_object().expect("k8s-defs.json has $defs") {
+        .expect("a root schema is an object")
+        .entry("$defs")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .expect("$defs is an object");
+    for (name, def) in extra {
         defs.insert(name.clone(), def.clone());
     }
     let mut sorted: Vec<_> = std::mem::take(defs).into_iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     *defs = sorted.into_iter().collect();
-    add_action_rules(&mut value);
+}
+
+/// Header keywords first, `$defs` last: the order a reader of the file expects.
+fn ordered(value: Value) -> Value {
+    const ORDER: [&str; 11] = [
+        "$schema", "$id", "title", "description", "$comment", "type", "required",
+        "additionalProperties", "properties", "allOf", "$defs",
+    ];
     let Value::Object(mut obj) = value else {
         unreachable!("a root schema is an object")
     };
@@ -167,10 +201,19 @@ fn add_action_rules(schema: &mut Value) {
 
 /// Validates one document; returns every problem, in source order.
 pub fn validate(doc: &Document) -> Vec<Diagnostic> {
-    let mut out: Vec<Diagnostic> = TASK
+    validate_against(&TASK, doc)
+}
+
+/// Validates a rendered profile document against `schemas/profile.schema.json`.
+pub fn validate_profile(doc: &Document) -> Vec<Diagnostic> {
+    validate_against(&PROFILE, doc)
+}
+
+fn validate_against(c: &Compiled, doc: &Document) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = c
         .validator
         .iter_errors(&doc.value)
-        .flat_map(|e| diagnose(doc, &e))
+        .flat_map(|e| diagnose(c, doc, &e))
         .collect();
     out.sort_by(|a, b| {
         a.sort_key()
@@ -248,10 +291,10 @@ fn keyword_parent(schema_path: &str) -> &str {
 
 /// The human phrasing of a pattern, from `x-expected` on the subschema or on the array
 /// schema around it.
-fn expected_phrase(subschema_ptr: &str) -> Option<String> {
+fn expected_phrase(c: &Compiled, subschema_ptr: &str) -> Option<String> {
     let mut ptr = subschema_ptr;
     for _ in 0..3 {
-        if let Some(e) = TASK
+        if let Some(e) = c
             .schema
             .pointer(ptr)
             .and_then(|s| s.get("x-expected"))
@@ -297,12 +340,12 @@ fn dns_label_like(value: &str) -> Option<String> {
 /// Turns one schema error into diagnostics: one arm per JSON Schema keyword, each saying
 /// in the user's terms what is wrong and, where it can, what to write instead.
 #[allow(clippy::too_many_lines)] // one flat match is easier to audit than arms scattered over helpers
-fn diagnose(doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
+fn diagnose(c: &Compiled, doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
     let file = &doc.file;
     let pointer = err.instance_path().as_str();
     let schema_path = err.schema_path().as_str();
     let sub_ptr = keyword_parent(schema_path);
-    let sub = TASK.schema.pointer(sub_ptr).unwrap_or(&Value::Null);
+    let sub = c.schema.pointer(sub_ptr).unwrap_or(&Value::Null);
     let instance = err.instance();
     let field = field_name(pointer);
     let value_span = doc.spans.value(pointer);
@@ -321,7 +364,7 @@ fn diagnose(doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
                 .unwrap_or_default();
             return unexpected
                 .iter()
-                .map(|key| unknown_key(doc, pointer, key, &known))
+                .map(|key| unknown_key(c, doc, pointer, key, &known))
                 .collect();
         }
         ValidationErrorKind::FalseSchema => {
@@ -333,9 +376,9 @@ fn diagnose(doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
                 .unwrap_or("?")
                 .to_owned();
             let owner = if pointer.starts_with("/function/") {
-                &TASK.schema["$defs"]["Function"]
+                &c.schema["$defs"]["Function"]
             } else {
-                &TASK.schema
+                &c.schema
             };
             let accepted: Vec<&str> = owner["properties"][&name]["x-actions"]
                 .as_array()
@@ -345,7 +388,7 @@ fn diagnose(doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
                 .collect();
             let mut help = format!("`{name}` applies to: {}", accepted.join(", "));
             if !pointer.starts_with("/function/")
-                && TASK.schema["$defs"]["Function"]["properties"]
+                && c.schema["$defs"]["Function"]["properties"]
                     .get(&name)
                     .is_some()
             {
@@ -439,7 +482,7 @@ fn diagnose(doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
         ValidationErrorKind::Pattern { .. } => {
             let text = instance.as_str().unwrap_or_default();
             let expected =
-                expected_phrase(sub_ptr).unwrap_or_else(|| "in the expected format".into());
+                expected_phrase(c, sub_ptr).unwrap_or_else(|| "in the expected format".into());
             let d = Diagnostic::new(invalid(format!("`{text}` is not {expected}"))).at(
                 file,
                 value_span,
@@ -465,8 +508,8 @@ fn diagnose(doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
             let key = error.instance().as_str().unwrap_or_default().to_owned();
             let key_ptr = format!("{pointer}/{}", escape_segment(&key));
             let inner_sub = keyword_parent(error.schema_path().as_str());
-            let expected = expected_phrase(&format!("{sub_ptr}/propertyNames"))
-                .or_else(|| expected_phrase(inner_sub))
+            let expected = expected_phrase(c, &format!("{sub_ptr}/propertyNames"))
+                .or_else(|| expected_phrase(c, inner_sub))
                 .unwrap_or_else(|| "a valid key".into());
             Diagnostic::new(ErrorKind::InvalidValue {
                 field: field_name(&key_ptr),
@@ -507,7 +550,7 @@ fn diagnose(doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
     vec![diagnostic]
 }
 
-fn unknown_key(doc: &Document, pointer: &str, key: &str, known: &[&str]) -> Diagnostic {
+fn unknown_key(c: &Compiled, doc: &Document, pointer: &str, key: &str, known: &[&str]) -> Diagnostic {
     let key_ptr = format!("{pointer}/{}", escape_segment(key));
     let d = Diagnostic::new(ErrorKind::UnknownField {
         field: key.to_owned(),
@@ -518,11 +561,11 @@ fn unknown_key(doc: &Document, pointer: &str, key: &str, known: &[&str]) -> Diag
         return d.with_help(format!("did you mean `{s}`?"));
     }
     // A `function` key written at the top level, or the other way round.
-    let function_keys = TASK.schema["$defs"]["Function"]["properties"].as_object();
+    let function_keys = c.schema["$defs"]["Function"]["properties"].as_object();
     if pointer.is_empty() && function_keys.is_some_and(|f| f.contains_key(key)) {
         return d.with_help(format!("`{key}` belongs under `function:`"));
     }
-    if pointer == "/function" && TASK.schema["properties"].get(key).is_some() {
+    if pointer == "/function" && c.schema["properties"].get(key).is_some() {
         return d.with_help(format!(
             "`{key}` is a Task parameter: move it out of `function:`"
         ));
@@ -559,6 +602,19 @@ mod tests {
         assert!(
             generated == TASK_SCHEMA,
             "schemas/task.schema.json is stale: run `UPDATE_SCHEMA=1 cargo test schema_file_is_fresh`"
+        );
+    }
+
+    #[test]
+    fn profile_schema_file_is_fresh() {
+        let generated = serde_json::to_string_pretty(&generate_profile_schema()).unwrap() + "\n";
+        if std::env::var_os("UPDATE_SCHEMA").is_some() {
+            std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/profile.schema.json"), &generated).unwrap();
+            return;
+        }
+        assert!(
+            generated == PROFILE_SCHEMA,
+            "schemas/profile.schema.json is stale: run `UPDATE_SCHEMA=1 cargo test schema_file_is_fresh`"
         );
     }
 

@@ -87,6 +87,34 @@ pub fn load(paths: &[PathBuf], stdin: &mut dyn Read) -> (Vec<Arc<SourceFile>>, V
     (files, errors)
 }
 
+/// Reads the profile files (`*.yaml`, `*.yml`, directly inside) of each `--profiles`
+/// folder, folders in the order given, files sorted by name.
+pub fn load_profile_dirs(dirs: &[PathBuf]) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for dir in dirs {
+        let display = dir.display().to_string();
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                let reason = if e.kind() == std::io::ErrorKind::NotFound { "no such directory".to_owned() } else { e.to_string() };
+                errors.push(Diagnostic::new(ErrorKind::ProfilesDir { path: display, reason }));
+                continue;
+            }
+        };
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+            .collect();
+        found.sort();
+        for path in found {
+            read_file(&path, &mut files, &mut errors);
+        }
+    }
+    (files, errors)
+}
+
 fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
     let entries = std::fs::read_dir(dir).map_err(|e| io_error(&dir.display().to_string(), &e))?;
     for entry in entries {

@@ -146,6 +146,7 @@ pub fn job(plan: &Plan, build: &BuildPlan) -> Job {
         spec: Some(JobSpec {
             backoff_limit: Some(plan.job.backoff_limit),
             active_deadline_seconds: Some(plan.job.active_deadline_seconds),
+            ttl_seconds_after_finished: plan.job.ttl_seconds_after_finished,
             template,
             ..JobSpec::default()
         }),

@@ -11,6 +11,7 @@ pub fn job(plan: &Plan) -> Job {
         spec: Some(JobSpec {
             backoff_limit: Some(plan.job.backoff_limit),
             active_deadline_seconds: Some(plan.job.active_deadline_seconds),
+            ttl_seconds_after_finished: plan.job.ttl_seconds_after_finished,
             template: pod::template(plan, Some("Never")),
             ..JobSpec::default()
         }),

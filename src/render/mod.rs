@@ -3,6 +3,7 @@
 
 mod build;
 mod job;
+mod patch;
 mod pod;
 mod serve;
 
@@ -14,6 +15,9 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::diagnostic::Diagnostic;
 use serde_json::{Map, Value};
 
 use crate::resolve::{ClaimPlan, Plan};
@@ -42,40 +46,25 @@ pub enum Content {
     Dockerfile(String),
 }
 
-/// Renders every object of one Task, in the action's object order (SPEC section 2).
-pub fn render(plan: &Plan) -> Vec<Artifact> {
-    let mut out: Vec<Artifact> = plan
-        .claims
-        .iter()
-        .map(|c| artifact(plan, "PersistentVolumeClaim", true, &claim(plan, c)))
-        .collect();
+/// Renders every object of one Task, in the action's object order (SPEC section 2), with
+/// the profile's patches applied. Errors are patch fields the object types do not have.
+pub fn render(plan: &Plan) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
+    let mut r = Renderer { plan, out: Vec::new(), errors: Vec::new() };
+    for c in &plan.claims {
+        r.push("PersistentVolumeClaim", true, &claim(plan, c));
+    }
     match plan.action {
-        Action::Job => out.push(artifact(plan, "Job", false, &job::job(plan))),
-        Action::Deploy => out.push(artifact(
-            plan,
-            "Deployment",
-            false,
-            &serve::deployment(plan),
-        )),
+        Action::Job => r.push("Job", false, &job::job(plan)),
+        Action::Deploy => r.push("Deployment", false, &serve::deployment(plan)),
         Action::Serve => {
-            out.push(artifact(
-                plan,
-                "Deployment",
-                false,
-                &serve::deployment(plan),
-            ));
+            r.push("Deployment", false, &serve::deployment(plan));
             if let Some(service) = &plan.service {
-                out.push(artifact(
-                    plan,
-                    "Service",
-                    false,
-                    &serve::service(plan, service),
-                ));
+                r.push("Service", false, &serve::service(plan, service));
             }
         }
         Action::Build => {
             if let Some(build) = &plan.build {
-                out.push(Artifact {
+                r.out.push(Artifact {
                     task: plan.name.clone(),
                     kind: "Dockerfile",
                     name: plan.name.clone(),
@@ -83,17 +72,35 @@ pub fn render(plan: &Plan) -> Vec<Artifact> {
                     file_name: "Dockerfile".into(),
                     content: Content::Dockerfile(build.dockerfile.clone()),
                 });
-                out.push(artifact(
-                    plan,
-                    "ConfigMap",
-                    false,
-                    &build::config_map(plan, build),
-                ));
-                out.push(artifact(plan, "Job", false, &build::job(plan, build)));
+                r.push("ConfigMap", false, &build::config_map(plan, build));
+                r.push("Job", false, &build::job(plan, build));
             }
         }
     }
-    out
+    if r.errors.is_empty() { Ok(r.out) } else { Err(r.errors) }
+}
+
+struct Renderer<'a> {
+    plan: &'a Plan,
+    out: Vec<Artifact>,
+    errors: Vec<Diagnostic>,
+}
+
+impl Renderer<'_> {
+    /// Serializes `object`, applies the profile's patch for `kind`, and adds the artifact.
+    fn push<T: Serialize + DeserializeOwned>(&mut self, kind: &'static str, several: bool, object: &T) {
+        let mut value = serde_json::to_value(object).expect("Kubernetes objects serialize to JSON");
+        if let Some(patch) = self.plan.profile.patches.get(kind) {
+            match patch::apply::<T>(&mut value, patch) {
+                Ok(()) => {}
+                Err(problem) => {
+                    self.errors.push(patch::diagnostic(&self.plan.profile, kind, problem));
+                    return;
+                }
+            }
+        }
+        self.out.push(artifact(self.plan, kind, several, value));
+    }
 }
 
 /// Object metadata every rendered object shares.
@@ -143,8 +150,7 @@ fn claim_spec(size: &str, storage_class: Option<&String>) -> PersistentVolumeCla
     }
 }
 
-fn artifact<T: Serialize>(plan: &Plan, kind: &'static str, several: bool, object: &T) -> Artifact {
-    let value = serde_json::to_value(object).expect("Kubernetes objects serialize to JSON");
+fn artifact(plan: &Plan, kind: &'static str, several: bool, value: Value) -> Artifact {
     let object = normalize(value, Position::Top);
     let name = object["metadata"]["name"]
         .as_str()

@@ -29,7 +29,9 @@ pub fn template(plan: &Plan, restart_policy: Option<&str>) -> PodTemplateSpec {
             node_selector: non_empty(pod.node_selector.clone()),
             restart_policy: restart_policy.map(str::to_owned),
             security_context: Some(PodSecurityContext {
-                run_as_non_root: Some(true),
+                // Only a profile with `allow_root` lets a Task ask for uid 0; then the
+                // pod cannot also demand a non-root user.
+                run_as_non_root: (pod.run_as_user != Some(0)).then_some(true),
                 run_as_user: pod.run_as_user,
                 run_as_group: pod.run_as_group,
                 fs_group: pod.fs_group,
@@ -101,6 +103,7 @@ fn container(plan: &Plan) -> Container {
         security_context: Some(SecurityContext {
             allow_privilege_escalation: Some(false),
             privileged: Some(false),
+            read_only_root_filesystem: pod.read_only_root_filesystem.then_some(true),
             capabilities: Some(Capabilities {
                 drop: Some(vec!["ALL".into()]),
                 add: None,

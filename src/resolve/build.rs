@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::{BuildPlan, Checker};
 use crate::diagnostic::ErrorKind;
+use crate::profile::Profile;
 use crate::spec::model::{Action, TaskSpec};
 
 /// The builder: the last release of upstream Kaniko. Upstream was archived in June 2025;
@@ -47,7 +48,7 @@ const KEYWORDS: [&str; 15] = [
 /// copies into a label value (at most 63 characters).
 pub const MAX_BUILD_NAME: usize = 63 - "-build".len();
 
-pub(super) fn build(ck: &mut Checker<'_>, task: &TaskSpec) -> Option<BuildPlan> {
+pub(super) fn build(ck: &mut Checker<'_>, task: &TaskSpec, profile: &Profile) -> Option<BuildPlan> {
     if task.action != Action::Build {
         return None;
     }
@@ -116,7 +117,10 @@ pub(super) fn build(ck: &mut Checker<'_>, task: &TaskSpec) -> Option<BuildPlan> 
                 let _ = write!(tag, "{b:02x}");
                 tag
             });
-        format!("{repository}:{tag}")
+        match &profile.registry {
+            Some(registry) => format!("{registry}/{repository}:{tag}"),
+            None => format!("{repository}:{tag}"),
+        }
     });
     let context = function
         .and_then(|f| f.source.clone())
@@ -126,7 +130,7 @@ pub(super) fn build(ck: &mut Checker<'_>, task: &TaskSpec) -> Option<BuildPlan> 
         destination,
         context,
         registry_secret: task.registry_secret.clone(),
-        builder_image: KANIKO_IMAGE.to_owned(),
+        builder_image: profile.builder_image.clone().unwrap_or_else(|| KANIKO_IMAGE.to_owned()),
     })
 }
 

@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::{Affinity, Toleration};
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, ErrorKind};
-use crate::profile::{self, Profile};
+use crate::profile::{self, Catalog, Profile, TemplateContext};
 use crate::quantity;
 use crate::source::SourceFile;
 use crate::spec::model::{
@@ -63,6 +63,8 @@ pub struct Plan {
     pub build: Option<BuildPlan>,
     /// Problems that do not stop rendering.
     pub warnings: Vec<Diagnostic>,
+    /// The Task's profile, for its patches.
+    pub profile: Arc<Profile>,
 }
 
 /// What a `build` Task builds, and how.
@@ -116,6 +118,8 @@ pub struct PodPlan {
     pub run_as_user: Option<i64>,
     pub run_as_group: Option<i64>,
     pub fs_group: Option<i64>,
+    /// Mount the container's root filesystem read-only (profile setting).
+    pub read_only_root_filesystem: bool,
 }
 
 /// One mounted volume.
@@ -153,6 +157,7 @@ pub struct ClaimPlan {
 pub struct JobPlan {
     pub backoff_limit: i32,
     pub active_deadline_seconds: i64,
+    pub ttl_seconds_after_finished: Option<i32>,
 }
 
 /// Collects the diagnostics of one Task.
@@ -196,8 +201,21 @@ impl Checker<'_> {
     }
 }
 
+/// What resolution needs besides the Task: command-line overrides and the profiles.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    /// `--namespace`.
+    pub namespace: Option<&'a str>,
+    pub catalog: &'a Catalog,
+    /// `--set key=value`, the profile templates' `vars`.
+    pub vars: &'a BTreeMap<String, String>,
+}
+
+/// Label on objects rendered with a profile other than `default`.
+pub const LABEL_PROFILE: &str = "taskrender.io/profile";
+
 /// Resolves one validated document. All problems are returned, not only the first.
-pub fn resolve(doc: &Document, namespace_override: Option<&str>) -> Result<Plan, Vec<Diagnostic>> {
+pub fn resolve(doc: &Document, opts: Options<'_>) -> Result<Plan, Vec<Diagnostic>> {
     let mut ck = Checker {
         doc,
         errors: Vec::new(),
@@ -208,11 +226,17 @@ pub fn resolve(doc: &Document, namespace_override: Option<&str>) -> Result<Plan,
         .get("profile")
         .and_then(Value::as_str)
         .unwrap_or(profile::DEFAULT);
-    let profile = match profile::load(profile_name) {
-        Ok(p) => p,
-        Err(e) => {
+    let ctx = TemplateContext { task: &doc.value, vars: opts.vars };
+    let profile = match opts.catalog.load(profile_name, ctx) {
+        Ok(p) => Arc::new(p),
+        Err(errors) => {
+            // An unknown name is the Task's mistake: point at its `profile:`. Errors inside
+            // a profile point into the profile, and are reported once however many Tasks use it.
             let span = doc.spans.value("/profile");
-            return Err(vec![e.at(&doc.file, span, "no such profile")]);
+            return Err(errors
+                .into_iter()
+                .map(|e| if e.file.is_none() { e.at(&doc.file, span.clone(), "no such profile") } else { e })
+                .collect());
         }
     };
     let merged = Value::Object(profile::apply(&profile, &task_map));
@@ -264,19 +288,22 @@ pub fn resolve(doc: &Document, namespace_override: Option<&str>) -> Result<Plan,
     let (volumes, claims) = volumes(&mut ck, &task);
     let command = command(&mut ck, &task);
     let service = service::service(&mut ck, &task);
-    let build = build::build(&mut ck, &task);
+    let build = build::build(&mut ck, &task, &profile);
 
     if !ck.errors.is_empty() {
         return Err(ck.errors);
     }
 
-    let (labels, selector) = labels(&task);
+    let (mut labels, selector) = labels(&task);
+    if profile.name != profile::DEFAULT {
+        labels.insert(LABEL_PROFILE.to_owned(), profile.name.clone());
+    }
     Ok(Plan {
         origin: Origin {
             file: Arc::clone(&doc.file),
             name_span: doc.spans.value("/name"),
         },
-        namespace: namespace_override
+        namespace: opts.namespace
             .map(str::to_owned)
             .or(task.namespace.clone()),
         action: task.action,
@@ -288,6 +315,7 @@ pub fn resolve(doc: &Document, namespace_override: Option<&str>) -> Result<Plan,
                 .as_ref()
                 .map(service::container_ports)
                 .unwrap_or_default(),
+            read_only_root_filesystem: profile.read_only_root_filesystem,
             ..pod_plan(&task, command, (limits, requests), volumes)
         },
         replicas: task.replicas.unwrap_or(1),
@@ -296,10 +324,12 @@ pub fn resolve(doc: &Document, namespace_override: Option<&str>) -> Result<Plan,
         warnings: ck.warnings,
         claims,
         job: JobPlan {
-            backoff_limit: JOB_BACKOFF_LIMIT,
-            active_deadline_seconds: JOB_ACTIVE_DEADLINE_SECONDS,
+            backoff_limit: profile.job.backoff_limit.unwrap_or(JOB_BACKOFF_LIMIT),
+            active_deadline_seconds: profile.job.active_deadline_seconds.unwrap_or(JOB_ACTIVE_DEADLINE_SECONDS),
+            ttl_seconds_after_finished: profile.job.ttl_seconds_after_finished,
         },
         name: task.name,
+        profile,
     })
 }
 
@@ -354,6 +384,7 @@ fn pod_plan(
         run_as_user: task.run_as_user,
         run_as_group: task.run_as_group,
         fs_group: task.fs_group,
+        read_only_root_filesystem: false,
     }
 }
 
@@ -379,7 +410,10 @@ fn check_labels(ck: &mut Checker<'_>, task: &TaskSpec) {
     }
 }
 
-fn check_ids(ck: &mut Checker<'_>, task: &TaskSpec, _profile: &Profile) {
+fn check_ids(ck: &mut Checker<'_>, task: &TaskSpec, profile: &Profile) {
+    if profile.allow_root {
+        return;
+    }
     for (field, value) in [
         ("run_as_user", task.run_as_user),
         ("run_as_group", task.run_as_group),
@@ -387,7 +421,7 @@ fn check_ids(ck: &mut Checker<'_>, task: &TaskSpec, _profile: &Profile) {
     ] {
         if value == Some(0) {
             ck.error(ErrorKind::RootId { field: field.into() }, &format!("/{field}"), "root")
-                .help = Some("use an unprivileged id (1 or above; 10000 and above avoids clashes with host users)".into());
+                .help = Some("use an unprivileged id (1 or above; 10000 and above avoids clashes with host users), or a profile with `allow_root: true`".into());
         }
     }
 }
@@ -567,7 +601,9 @@ mod tests {
             crate::schema::validate(&docs[0]).is_empty(),
             "schema errors"
         );
-        resolve(&docs[0], None)
+        let catalog = Catalog::new(&[]);
+        let vars = BTreeMap::new();
+        resolve(&docs[0], Options { namespace: None, catalog: &catalog, vars: &vars })
     }
 
     const BASE: &str = "name: t\naction: job\nfunction: {image: busybox}\n";

@@ -1,0 +1,513 @@
+//! Profiles (SPEC section 3): a minijinja template per profile, rendered with the Task as
+//! context, whose output is a YAML document valid against `schemas/profile.schema.json`.
+//! It supplies defaults and policy (`defaults`, `enforce`), patches for rendered objects,
+//! and renderer settings; `extends` chains profiles.
+//!
+//! Templates are sandboxed: no loader (no `include`, no files), no environment, network or
+//! clock, undefined variables are errors, and a fuel limit ends runaway loops. Every
+//! `{{ expression }}` is written as a JSON-escaped scalar (minijinja's auto-escaping for
+//! `.yaml` templates), so no value can change the YAML structure; `| safe` opts out.
+
+pub mod model;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use minijinja::value::Serde;
+use minijinja::{Environment, UndefinedBehavior, context};
+use serde_json::{Map, Value};
+
+use crate::diagnostic::{Diagnostic, ErrorKind, did_you_mean};
+use crate::source::SourceFile;
+use crate::spec::parse::{Document, parse};
+use model::{JobSettings, ProfileSpec};
+
+/// Built-in profiles: `(name, template)`, sorted by name. Compiled into the binary, so it
+/// works from any directory.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("default", include_str!("../../profiles/default.yaml")),
+    ("gpu-a100", include_str!("../../profiles/gpu-a100.yaml")),
+    ("hardened", include_str!("../../profiles/hardened.yaml")),
+    ("high-memory", include_str!("../../profiles/high-memory.yaml")),
+];
+
+/// Name of the profile of a Task that names none.
+pub const DEFAULT: &str = "default";
+
+/// Template steps a profile may take: far more than any real profile needs (a few
+/// hundred), far fewer than a runaway loop would.
+pub const FUEL: u64 = 100_000;
+
+/// Where profiles come from: `--profiles` folders (searched in order), then the built-in
+/// ones. Rendered layers are cached by their text, so Tasks that render a profile to the
+/// same YAML parse and validate it once.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    templates: BTreeMap<String, Arc<SourceFile>>,
+    cache: Mutex<BTreeMap<(String, String), Result<Arc<Layer>, Vec<Diagnostic>>>>,
+}
+
+/// One profile's rendered document, decoded.
+#[derive(Debug)]
+pub struct Layer {
+    pub doc: Arc<Document>,
+    pub spec: ProfileSpec,
+}
+
+/// A profile with its `extends` chain merged: what resolve and render read.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    pub description: String,
+    pub defaults: Map<String, Value>,
+    pub enforce: Map<String, Value>,
+    /// Patches by kind, merged along the chain.
+    pub patches: BTreeMap<&'static str, Value>,
+    pub registry: Option<String>,
+    pub builder_image: Option<String>,
+    pub allow_root: bool,
+    pub read_only_root_filesystem: bool,
+    pub job: JobSettings,
+    /// The rendered documents, this profile's first, then what it extends: where spans
+    /// of profile values are found.
+    pub documents: Vec<Arc<Document>>,
+}
+
+impl Profile {
+    /// The span of a value in the rendered profile documents (this profile's first).
+    pub fn locate(&self, pointer: &str) -> Option<(&Arc<SourceFile>, std::ops::Range<usize>)> {
+        self.documents.iter().find_map(|d| d.spans.get(pointer).map(|s| (&d.file, s.key.clone().unwrap_or_else(|| s.value.clone()))))
+    }
+}
+
+/// What a profile template sees: `task`, `name`, `project`, `action` and `vars`.
+#[derive(Debug, Clone, Copy)]
+pub struct TemplateContext<'a> {
+    pub task: &'a Value,
+    pub vars: &'a BTreeMap<String, String>,
+}
+
+static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(FUEL));
+    env.set_recursion_limit(32);
+    env
+});
+
+impl Catalog {
+    /// The catalog of `user` profile files (from `--profiles` folders, in search order)
+    /// and the built-in profiles. A name's first file wins.
+    pub fn new(user: &[Arc<SourceFile>]) -> Self {
+        let mut templates = BTreeMap::new();
+        for file in user {
+            let stem = std::path::Path::new(&file.name).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            templates.entry(stem).or_insert_with(|| Arc::clone(file));
+        }
+        for (name, text) in BUILTIN {
+            templates.entry((*name).to_owned()).or_insert_with(|| SourceFile::new(format!("<built-in>/profiles/{name}.yaml"), *text));
+        }
+        Self { templates, cache: Mutex::default() }
+    }
+
+    /// Every profile name, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.templates.keys().map(String::as_str)
+    }
+
+    /// Loads profile `name` for a Task: renders it and what it extends, checks and merges them.
+    pub fn load(&self, name: &str, ctx: TemplateContext<'_>) -> Result<Profile, Vec<Diagnostic>> {
+        let mut chain: Vec<(String, Arc<Layer>)> = Vec::new();
+        let mut next = Some(name.to_owned());
+        while let Some(current) = next.take() {
+            if let Some(at) = chain.iter().position(|(n, _)| *n == current) {
+                let mut cycle: Vec<&str> = chain[at..].iter().map(|(n, _)| n.as_str()).collect();
+                cycle.push(&current);
+                let (last_name, last) = chain.last().expect("a cycle has a previous profile");
+                let span = last.doc.spans.value("/extends");
+                return Err(vec![
+                    Diagnostic::new(ErrorKind::ProfileCycle { cycle: cycle.join(" → ") })
+                        .at(&last.doc.file, span, format!("`{last_name}` extends `{current}` again"))
+                        .with_help("remove one `extends` so the chain ends"),
+                ]);
+            }
+            let layer = self.layer(&current, ctx, chain.last().map(|(_, l)| l))?;
+            next.clone_from(&layer.spec.extends);
+            chain.push((current, layer));
+        }
+        Ok(merge_chain(name, &chain))
+    }
+
+    fn unknown(&self, name: &str) -> Diagnostic {
+        let mut help = format!("available profiles: {}", self.names().collect::<Vec<_>>().join(", "));
+        if let Some(s) = did_you_mean(name, self.names()) {
+            help = format!("did you mean `{s}`? ({help})");
+        }
+        Diagnostic::new(ErrorKind::UnknownProfile { name: name.to_owned() }).with_help(help)
+    }
+
+    /// Renders, parses, validates and decodes one profile (cached by rendered text).
+    fn layer(&self, name: &str, ctx: TemplateContext<'_>, child: Option<&Arc<Layer>>) -> Result<Arc<Layer>, Vec<Diagnostic>> {
+        let Some(template) = self.templates.get(name) else {
+            let mut d = self.unknown(name);
+            if let Some(child) = child {
+                let span = child.doc.spans.value("/extends");
+                d = d.at(&child.doc.file, span, "extended here");
+            }
+            return Err(vec![d]);
+        };
+        let text = render_template(template, name, ctx).map_err(|d| vec![d])?;
+        let key = (name.to_owned(), text);
+        if let Some(hit) = self.cache.lock().expect("profile cache lock").get(&key) {
+            return hit.clone();
+        }
+        let result = decode_layer(template, &key.1).map(Arc::new);
+        self.cache.lock().expect("profile cache lock").insert(key, result.clone());
+        result
+    }
+
+    /// Renders profile `name` for `ctx` as text (`taskrender profiles show`).
+    pub fn render(&self, name: &str, ctx: TemplateContext<'_>) -> Result<String, Vec<Diagnostic>> {
+        let template = self.templates.get(name).ok_or_else(|| vec![self.unknown(name)])?;
+        render_template(template, name, ctx).map_err(|d| vec![d])
+    }
+
+    /// `(name, description)` of every profile, rendered for a minimal Task.
+    pub fn list(&self) -> Vec<(String, Result<String, Vec<Diagnostic>>)> {
+        let task = serde_json::json!({"name": "example", "action": "job"});
+        let vars = BTreeMap::new();
+        let ctx = TemplateContext { task: &task, vars: &vars };
+        self.names().map(|n| (n.to_owned(), self.load(n, ctx).map(|p| p.description))).collect()
+    }
+}
+
+fn render_template(template: &Arc<SourceFile>, name: &str, ctx: TemplateContext<'_>) -> Result<String, Diagnostic> {
+    let task = ctx.task;
+    let field = |k: &str| minijinja::Value::from(Serde(task.get(k).unwrap_or(&Value::Null)));
+    let context = context! {
+        task => minijinja::Value::from(Serde(task)),
+        name => field("name"),
+        project => field("project"),
+        action => field("action"),
+        vars => minijinja::Value::from(Serde(ctx.vars)),
+    };
+    // The `.yaml` name selects minijinja's JSON auto-escaping.
+    ENV.render_named_str(&format!("{name}.yaml"), &template.text, context).map_err(|e| template_error(template, &e))
+}
+
+fn template_error(template: &Arc<SourceFile>, err: &minijinja::Error) -> Diagnostic {
+    let message = match err.kind() {
+        minijinja::ErrorKind::OutOfFuel => format!("the template ran out of fuel after {FUEL} steps (an endless or huge loop?)"),
+        _ => err.detail().map_or_else(|| err.kind().to_string(), |d| format!("{}: {d}", err.kind())),
+    };
+    let span = err.range().or_else(|| {
+        let line = err.line()?;
+        let start: usize = template.text.split_inclusive('\n').take(line - 1).map(str::len).sum();
+        let len = template.text[start..].find('\n').unwrap_or(template.text.len() - start);
+        Some(start..start + len)
+    });
+    let d = Diagnostic::new(ErrorKind::ProfileTemplate { message });
+    let d = match span {
+        Some(span) => d.at(template, span, "here"),
+        None => d.at(template, 0..0, ""),
+    };
+    match err.kind() {
+        minijinja::ErrorKind::UndefinedError => {
+            d.with_help("templates see `task`, `name`, `project`, `action` and `vars` (from `--set key=value`); test optional values with `is defined` or `| default(...)`")
+        }
+        _ => d,
+    }
+}
+
+fn decode_layer(template: &Arc<SourceFile>, text: &str) -> Result<Layer, Vec<Diagnostic>> {
+    let file = SourceFile::new(format!("{} (rendered)", template.name), text);
+    let mut docs = parse(&file).map_err(|d| vec![d])?;
+    if docs.len() != 1 {
+        return Err(vec![Diagnostic::new(ErrorKind::InvalidProfile { name: template.name.clone(), problem: format!("a profile is one YAML document, found {}", docs.len()) })
+            .at(&file, 0..0, "")]);
+    }
+    let doc = docs.remove(0);
+    let errors = crate::schema::validate_profile(&doc);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let spec: ProfileSpec = serde_json::from_value(doc.value.clone())
+        .map_err(|e| vec![Diagnostic::new(ErrorKind::InvalidProfile { name: template.name.clone(), problem: e.to_string() })])?;
+    let mut errors = Vec::new();
+    for (kind, patch) in spec.patches.by_kind() {
+        for field in ["apiVersion", "kind"] {
+            if patch.contains_key(field) {
+                errors.push(identity_error(&doc, kind, &format!("/patches/{kind}/{field}"), field));
+            }
+        }
+        if patch.get("metadata").and_then(|m| m.get("name")).is_some() {
+            errors.push(identity_error(&doc, kind, &format!("/patches/{kind}/metadata/name"), "metadata.name"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Layer { doc: Arc::new(doc), spec })
+}
+
+fn identity_error(doc: &Document, kind: &str, pointer: &str, field: &str) -> Diagnostic {
+    Diagnostic::new(ErrorKind::PatchIdentity { kind: kind.to_owned(), field: field.to_owned() })
+        .at(&doc.file, doc.spans.key(pointer), "fixed by the Task")
+        .with_help("a patch changes objects, not which object it is: remove this key")
+}
+
+/// Merges an `extends` chain (child first): what it extends first, then each child over it.
+fn merge_chain(name: &str, chain: &[(String, Arc<Layer>)]) -> Profile {
+    let mut p = Profile {
+        name: name.to_owned(),
+        description: chain[0].1.spec.description.clone(),
+        defaults: Map::new(),
+        enforce: Map::new(),
+        patches: BTreeMap::new(),
+        registry: None,
+        builder_image: None,
+        allow_root: false,
+        read_only_root_filesystem: false,
+        job: JobSettings::default(),
+        documents: chain.iter().map(|(_, l)| Arc::clone(&l.doc)).collect(),
+    };
+    for (_, layer) in chain.iter().rev() {
+        let s = &layer.spec;
+        merge(&mut p.defaults, &s.defaults);
+        merge(&mut p.enforce, &s.enforce);
+        for (kind, patch) in s.patches.by_kind() {
+            merge_patch(p.patches.entry(kind).or_insert_with(|| Value::Object(Map::new())), &Value::Object(patch.clone()));
+        }
+        p.registry = s.registry.clone().or(p.registry);
+        p.builder_image = s.builder_image.clone().or(p.builder_image);
+        p.allow_root = s.allow_root.unwrap_or(p.allow_root);
+        p.read_only_root_filesystem = s.read_only_root_filesystem.unwrap_or(p.read_only_root_filesystem);
+        if let Some(job) = &s.job {
+            p.job.backoff_limit = job.backoff_limit.or(p.job.backoff_limit);
+            p.job.active_deadline_seconds = job.active_deadline_seconds.or(p.job.active_deadline_seconds);
+            p.job.ttl_seconds_after_finished = job.ttl_seconds_after_finished.or(p.job.ttl_seconds_after_finished);
+        }
+    }
+    p
+}
+
+/// Merges a patch into a Kubernetes object: mappings key by key, lists of named items
+/// (containers, env, volumes, ports…) item by item on `name`, every other list and every
+/// scalar replaced.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                match t.get_mut(k) {
+                    Some(existing) => merge_patch(existing, v),
+                    None => {
+                        t.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (Value::Array(t), Value::Array(p)) if p.iter().chain(t.iter()).all(|i| i.get("name").is_some_and(Value::is_string)) => {
+            for item in p {
+                match t.iter_mut().find(|x| x.get("name") == item.get("name")) {
+                    Some(existing) => merge_patch(existing, item),
+                    None => t.push(item.clone()),
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+/// List parameters merged item by item on a key instead of replaced.
+fn list_key(field: &str) -> Option<&'static str> {
+    match field {
+        "envs" | "volumes" => Some("name"),
+        "node_selector" => Some("key"),
+        _ => None,
+    }
+}
+
+/// Merges `overlay` into `base` by the SPEC's rules: mappings key by key (recursively),
+/// `envs` and `volumes` item by item on `name`, `node_selector` on `key` (an overlay item
+/// replaces the base item with the same key, in place; new items are appended), every
+/// other list and every scalar replaced.
+pub fn merge(base: &mut Map<String, Value>, overlay: &Map<String, Value>) {
+    for (key, value) in overlay {
+        match (base.get_mut(key), value) {
+            (Some(Value::Object(b)), Value::Object(o)) => merge(b, o),
+            (Some(Value::Array(b)), Value::Array(o)) if list_key(key).is_some() => {
+                let id = list_key(key).unwrap_or_default();
+                for item in o {
+                    match b
+                        .iter_mut()
+                        .find(|x| x.get(id).is_some() && x.get(id) == item.get(id))
+                    {
+                        Some(existing) => *existing = item.clone(),
+                        None => b.push(item.clone()),
+                    }
+                }
+            }
+            _ => {
+                base.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// `enforce` beats the Task beats `defaults`.
+pub fn apply(profile: &Profile, task: &Map<String, Value>) -> Map<String, Value> {
+    layered(&profile.defaults, task, &profile.enforce)
+}
+
+fn layered(defaults: &Map<String, Value>, task: &Map<String, Value>, enforce: &Map<String, Value>) -> Map<String, Value> {
+    let mut merged = defaults.clone();
+    merge(&mut merged, task);
+    merge(&mut merged, enforce);
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: &Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    fn ctx_task() -> Value {
+        json!({"name": "train", "project": "demo", "action": "job"})
+    }
+
+    fn load_with(catalog: &Catalog, name: &str, vars: &[(&str, &str)]) -> Result<Profile, Vec<Diagnostic>> {
+        let task = ctx_task();
+        let vars: BTreeMap<String, String> = vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        catalog.load(name, TemplateContext { task: &task, vars: &vars })
+    }
+
+    fn user(files: &[(&str, &str)]) -> Catalog {
+        let files: Vec<_> = files.iter().map(|(n, t)| SourceFile::new(format!("p/{n}.yaml"), *t)).collect();
+        Catalog::new(&files)
+    }
+
+    fn code(r: Result<Profile, Vec<Diagnostic>>) -> &'static str {
+        r.unwrap_err()[0].kind.code()
+    }
+
+    #[test]
+    fn builtin_profiles_load() {
+        let catalog = Catalog::new(&[]);
+        for (name, _) in BUILTIN {
+            let p = load_with(&catalog, name, &[]).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            assert!(!p.description.is_empty());
+        }
+    }
+
+    #[test]
+    fn unknown_profile_suggests() {
+        let err = Catalog::new(&[]).load("defualt", TemplateContext { task: &ctx_task(), vars: &BTreeMap::new() }).unwrap_err();
+        assert_eq!(err[0].kind.code(), "profile::unknown");
+        assert_eq!(err[0].help.as_deref(), Some("did you mean `default`? (available profiles: default, gpu-a100, hardened, high-memory)"));
+    }
+
+    #[test]
+    fn user_profiles_shadow_builtin_ones_and_extend_them() {
+        let c = user(&[("default", "description: mine\n"), ("team", "description: team\nextends: hardened\nregistry: r.example.com\n")]);
+        assert_eq!(load_with(&c, "default", &[]).unwrap().description, "mine");
+        let p = load_with(&c, "team", &[]).unwrap();
+        assert_eq!(p.registry.as_deref(), Some("r.example.com"));
+        assert!(p.read_only_root_filesystem, "inherited from the built-in hardened profile");
+        // team → hardened → default (the user's, which shadows the built-in one)
+        assert_eq!(p.documents.len(), 3);
+    }
+
+    #[test]
+    fn extends_chains_merge_child_over_parent() {
+        let c = user(&[
+            ("base", "description: base\ndefaults: {replicas: 2, envs: [{name: A, value: base}]}\njob: {backoff_limit: 3, ttl_seconds_after_finished: 60}\npatches: {Job: {spec: {parallelism: 1}}}\n"),
+            ("child", "description: child\nextends: base\ndefaults: {envs: [{name: B, value: child}]}\njob: {backoff_limit: 1}\npatches: {Job: {spec: {completions: 1}}}\n"),
+        ]);
+        let p = load_with(&c, "child", &[]).unwrap();
+        assert_eq!(Value::Object(p.defaults), json!({"replicas": 2, "envs": [{"name": "A", "value": "base"}, {"name": "B", "value": "child"}]}));
+        assert_eq!((p.job.backoff_limit, p.job.ttl_seconds_after_finished), (Some(1), Some(60)));
+        assert_eq!(p.patches["Job"], json!({"spec": {"parallelism": 1, "completions": 1}}));
+    }
+
+    #[test]
+    fn extends_cycles_are_named() {
+        let c = user(&[("a", "description: a\nextends: b\n"), ("b", "description: b\nextends: a\n")]);
+        let err = load_with(&c, "a", &[]).unwrap_err();
+        assert_eq!(err[0].kind, ErrorKind::ProfileCycle { cycle: "a → b → a".into() });
+    }
+
+    #[test]
+    fn templates_see_the_task_and_vars_and_escape_values() {
+        let c = user(&[("t", "description: {{ name ~ ' in ' ~ project }}\ndefaults:\n  envs: [{name: REGION, value: {{ vars.region }}}, {name: Q, value: {{ vars.evil }}}]\n")]);
+        let p = load_with(&c, "t", &[("region", "eu-west-1"), ("evil", "x}, {name: INJECTED, value: y")]).unwrap();
+        assert_eq!(p.description, "train in demo");
+        // the value stays one scalar: it cannot add a list item
+        assert_eq!(p.defaults["envs"], json!([{"name": "REGION", "value": "eu-west-1"}, {"name": "Q", "value": "x}, {name: INJECTED, value: y"}]));
+    }
+
+    #[test]
+    fn templates_are_sandboxed() {
+        let endless = user(&[("t", "description: x\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n")]);
+        let err = load_with(&endless, "t", &[]).unwrap_err();
+        assert_eq!(err[0].kind.code(), "profile::template");
+        assert!(err[0].kind.to_string().contains("fuel"), "{}", err[0].kind);
+        assert_eq!(code(load_with(&user(&[("t", "description: {{ vars.missing }}\n")]), "t", &[])), "profile::template");
+        assert_eq!(code(load_with(&user(&[("t", "description: x\n{% include 'other.yaml' %}\n")]), "t", &[])), "profile::template");
+    }
+
+    #[test]
+    fn profiles_are_validated() {
+        assert_eq!(code(load_with(&user(&[("t", "description: x\ndefaults: {replica: 2}\n")]), "t", &[])), "spec::unknown_field");
+        assert_eq!(code(load_with(&user(&[("t", "description: x\npatches: {Job: {kind: Pod}}\n")]), "t", &[])), "profile::patch_identity");
+        assert_eq!(code(load_with(&user(&[("t", "description: x\npatches: {Job: {metadata: {name: other}}}\n")]), "t", &[])), "profile::patch_identity");
+        assert_eq!(code(load_with(&user(&[("t", "description: [broken\n")]), "t", &[])), "yaml::syntax");
+    }
+
+    #[test]
+    fn patches_merge_named_lists_by_name() {
+        let mut object = json!({"spec": {"containers": [{"name": "a", "image": "x"}], "tolerations": [{"key": "k"}]}});
+        merge_patch(&mut object, &json!({"spec": {"containers": [{"name": "a", "stdin": false}, {"name": "b"}], "tolerations": [{"key": "z"}]}}));
+        assert_eq!(object, json!({"spec": {"containers": [{"name": "a", "image": "x", "stdin": false}, {"name": "b"}], "tolerations": [{"key": "z"}]}}));
+    }
+
+    #[test]
+    fn merge_rules() {
+        let (defaults, enforce) = (
+            obj(&json!({
+                "resources": {"requests": {"cpu": "1", "memory": "1Gi"}},
+                "envs": [{"name": "A", "value": "default"}, {"name": "B", "value": "default"}],
+                "tolerations": [{"key": "x", "operator": "Exists"}],
+                "replicas": 3,
+            })),
+            obj(&json!({
+                "node_selector": [{"key": "pool", "value": "gpu"}],
+                "envs": [{"name": "B", "value": "enforced"}],
+            })),
+        );
+        let task = obj(&json!({
+            "resources": {"requests": {"cpu": "2"}},
+            "envs": [{"name": "A", "value": "task"}, {"name": "C", "value": "task"}],
+            "tolerations": [{"key": "y", "operator": "Exists"}],
+            "node_selector": [{"key": "pool", "value": "cpu"}, {"key": "zone", "value": "a"}],
+        }));
+        let merged = Value::Object(layered(&defaults, &task, &enforce));
+        assert_eq!(
+            merged,
+            json!({
+                // mappings merge key by key; the Task beats defaults
+                "resources": {"requests": {"cpu": "2", "memory": "1Gi"}},
+                // keyed lists merge by key in place; enforce beats the Task
+                "envs": [{"name": "A", "value": "task"}, {"name": "B", "value": "enforced"}, {"name": "C", "value": "task"}],
+                // other lists are replaced
+                "tolerations": [{"key": "y", "operator": "Exists"}],
+                // scalars the Task does not set come from defaults
+                "replicas": 3,
+                "node_selector": [{"key": "pool", "value": "gpu"}, {"key": "zone", "value": "a"}],
+            })
+        );
+    }
+}

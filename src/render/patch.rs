@@ -1,0 +1,109 @@
+//! Profile patches: merged into a rendered object, then checked by a typed round trip.
+//!
+//! `k8s-openapi`'s deserializers ignore fields they do not know, so a misspelt patch field
+//! (`backofLimit`) would vanish without a word. Every patched object is therefore decoded
+//! into its type and encoded again; any field of the patch that did not survive is an error
+//! pointing at that field in the rendered profile.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::diagnostic::{Diagnostic, ErrorKind};
+use crate::profile::{Profile, merge_patch};
+use crate::spec::parse::escape_segment;
+
+/// Why a patch does not fit its object.
+#[derive(Debug)]
+pub enum Problem {
+    /// The object type has no such field: the JSON pointer within the patch.
+    Dropped(String),
+    /// A value of the wrong type (serde's message).
+    Invalid(String),
+}
+
+/// Merges `patch` into `object` and checks the result against the type `T`.
+pub fn apply<T: Serialize + DeserializeOwned>(object: &mut Value, patch: &Value) -> Result<(), Problem> {
+    merge_patch(object, patch);
+    let typed: T = serde_json::from_value(object.clone()).map_err(|e| Problem::Invalid(e.to_string()))?;
+    let round_trip = serde_json::to_value(&typed).expect("Kubernetes objects serialize to JSON");
+    match dropped(patch, &round_trip, &mut String::new()) {
+        Some(pointer) => Err(Problem::Dropped(pointer)),
+        None => Ok(()),
+    }
+}
+
+/// The first path of `patch` (a JSON pointer) that `object` does not have.
+fn dropped(patch: &Value, object: &Value, pointer: &mut String) -> Option<String> {
+    match patch {
+        Value::Object(map) => {
+            for (key, value) in map {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&escape_segment(key));
+                match object.get(key) {
+                    // Empty values and nulls are legitimately left out by the serializer.
+                    None if !is_empty(value) => return Some(pointer.clone()),
+                    None => {}
+                    Some(inner) => {
+                        if let Some(p) = dropped(value, inner, pointer) {
+                            return Some(p);
+                        }
+                    }
+                }
+                pointer.truncate(len);
+            }
+            None
+        }
+        Value::Array(items) => {
+            let Value::Array(objects) = object else { return None };
+            for (i, item) in items.iter().enumerate() {
+                // Named items were merged by name; others replaced the list in order.
+                let target = match item.get("name") {
+                    Some(name) => objects.iter().find(|o| o.get("name") == Some(name)),
+                    None => objects.get(i),
+                };
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&i.to_string());
+                if let Some(p) = target.and_then(|t| dropped(item, t, pointer)) {
+                    return Some(p);
+                }
+                pointer.truncate(len);
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Object(m) => m.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+/// The diagnostic for a patch problem, pointing into the rendered profile.
+pub fn diagnostic(profile: &Profile, kind: &str, problem: Problem) -> Diagnostic {
+    match problem {
+        Problem::Dropped(pointer) => {
+            let field = pointer.trim_start_matches('/').replace('/', ".").replace("~1", "/").replace("~0", "~");
+            let d = Diagnostic::new(ErrorKind::DroppedField { kind: kind.to_owned(), field });
+            let d = match profile.locate(&format!("/patches/{kind}{pointer}")) {
+                Some((file, span)) => d.at(file, span, "not a field of this object"),
+                None => d,
+            };
+            d.with_help(format!("check the spelling against `kubectl explain {}`", kind.to_lowercase()))
+        }
+        Problem::Invalid(message) => {
+            let d = Diagnostic::new(ErrorKind::InvalidPatch { kind: kind.to_owned(), problem: message });
+            match profile.locate(&format!("/patches/{kind}")) {
+                Some((file, span)) => d.at(file, span, "this patch"),
+                None => d,
+            }
+        }
+    }
+}
