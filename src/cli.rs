@@ -98,7 +98,11 @@ pub struct RenderArgs {
 
 fn key_value(value: &str) -> Result<(String, String), String> {
     match value.split_once('=') {
-        Some((k, v)) if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => Ok((k.to_owned(), v.to_owned())),
+        Some((k, v))
+            if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            Ok((k.to_owned(), v.to_owned()))
+        }
         _ => Err("expected KEY=VALUE, KEY made of letters, digits and `_`".into()),
     }
 }

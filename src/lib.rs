@@ -98,7 +98,9 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
             .to_vec(),
             ..Outcome::default()
         },
-        Command::Profiles { command } => profiles_command(command, stdin, use_color(Color::Auto, terminal)),
+        Command::Profiles { command } => {
+            profiles_command(command, stdin, use_color(Color::Auto, terminal))
+        }
         Command::Completions { shell } => {
             let mut stdout = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "taskrender", &mut stdout);
@@ -114,7 +116,11 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
 fn profiles_command(command: cli::ProfilesCommand, stdin: &mut dyn Read, color: bool) -> Outcome {
     let (args, show) = match command {
         cli::ProfilesCommand::List(args) => (args, None),
-        cli::ProfilesCommand::Show { name, task, profiles } => (profiles, Some((name, task))),
+        cli::ProfilesCommand::Show {
+            name,
+            task,
+            profiles,
+        } => (profiles, Some((name, task))),
     };
     let (files, mut diagnostics) = source::load_profile_dirs(&args.profiles);
     let catalog = profile::Catalog::new(&files);
@@ -151,10 +157,22 @@ fn profiles_command(command: cli::ProfilesCommand, stdin: &mut dyn Read, color: 
                 }
             }
             if diagnostics.is_empty() {
-                match catalog.render(&name, profile::TemplateContext { task: &task, vars: &vars }) {
+                match catalog.render(
+                    &name,
+                    profile::TemplateContext {
+                        task: &task,
+                        vars: &vars,
+                    },
+                ) {
                     Ok(text) => {
                         // Check it too: `show` is how people debug their profiles.
-                        if let Err(errors) = catalog.load(&name, profile::TemplateContext { task: &task, vars: &vars }) {
+                        if let Err(errors) = catalog.load(
+                            &name,
+                            profile::TemplateContext {
+                                task: &task,
+                                vars: &vars,
+                            },
+                        ) {
                             diagnostics.extend(errors);
                         }
                         out.stdout = text.into_bytes();
@@ -165,7 +183,8 @@ fn profiles_command(command: cli::ProfilesCommand, stdin: &mut dyn Read, color: 
         }
     }
     if !diagnostics.is_empty() {
-        out.stderr.push_str(&emit::human_report(&diagnostics, color));
+        out.stderr
+            .push_str(&emit::human_report(&diagnostics, color));
         out.stderr.push_str(&emit::summary(&diagnostics, false));
         out.code = EXIT_INVALID;
     }
@@ -228,7 +247,11 @@ pub fn pipeline(input: &InputArgs, stdin: &mut dyn Read) -> PipelineResult {
     diagnostics.extend(profile_errors);
     let catalog = profile::Catalog::new(&profile_files);
     let vars: BTreeMap<String, String> = input.set.iter().cloned().collect();
-    let opts = resolve::Options { namespace: input.namespace.as_deref(), catalog: &catalog, vars: &vars };
+    let opts = resolve::Options {
+        namespace: input.namespace.as_deref(),
+        catalog: &catalog,
+        vars: &vars,
+    };
     let threads = input.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
         std::num::NonZero::get,
@@ -249,7 +272,16 @@ pub fn pipeline(input: &InputArgs, stdin: &mut dyn Read) -> PipelineResult {
     // A broken profile is reported once, however many Tasks use it.
     let mut seen = std::collections::BTreeSet::new();
     diagnostics.retain(|d| {
-        seen.insert((d.kind.to_string(), d.kind.code(), d.file.as_ref().map(|f| f.name.clone()), d.labels.iter().map(|l| l.span.clone()).map(|r| (r.start, r.end)).collect::<Vec<_>>()))
+        seen.insert((
+            d.kind.to_string(),
+            d.kind.code(),
+            d.file.as_ref().map(|f| f.name.clone()),
+            d.labels
+                .iter()
+                .map(|l| l.span.clone())
+                .map(|r| (r.start, r.end))
+                .collect::<Vec<_>>(),
+        ))
     });
     result.diagnostics = diagnostics;
     result
@@ -503,7 +535,11 @@ mod tests {
         let file = SourceFile::new("p.yaml", text);
         let catalog = profile::Catalog::new(&[]);
         let vars = BTreeMap::new();
-        let opts = resolve::Options { namespace: None, catalog: &catalog, vars: &vars };
+        let opts = resolve::Options {
+            namespace: None,
+            catalog: &catalog,
+            vars: &vars,
+        };
         let (_, _, diagnostics, _) = process_file(&file, opts);
         for d in &diagnostics {
             for label in &d.labels {

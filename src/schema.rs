@@ -30,28 +30,41 @@ pub const TASK_SCHEMA: &str = include_str!("../schemas/task.schema.json");
 const K8S_DEFS: &str = include_str!("../schemas/k8s-defs.json");
 
 struct Compiled {
+    /// What the root of a document is called in messages.
+    root: &'static str,
     schema: Value,
     validator: Validator,
 }
 
-static PROFILE: LazyLock<Compiled> = LazyLock::new(|| compile(PROFILE_SCHEMA));
-static TASK: LazyLock<Compiled> = LazyLock::new(|| compile(TASK_SCHEMA));
+static PROFILE: LazyLock<Compiled> = LazyLock::new(|| compile("the profile", PROFILE_SCHEMA));
+static TASK: LazyLock<Compiled> = LazyLock::new(|| compile("the Task", TASK_SCHEMA));
 
-fn compile(text: &str) -> Compiled {
+fn compile(root: &'static str, text: &str) -> Compiled {
     let schema: Value = serde_json::from_str(text).expect("checked-in schemas are JSON");
     let validator = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .build(&schema)
         .expect("checked-in schemas compile");
-    Compiled { schema, validator }
+    Compiled {
+        root,
+        schema,
+        validator,
+    }
 }
 
 /// Generates the Task schema from the typed model: what `schemas/task.schema.json` must hold.
 pub fn generate_task_schema() -> Value {
     let settings = SchemaSettings::draft2020_12().with_transform(NoNull);
-    let mut value = settings.into_generator().into_root_schema_for::<TaskSpec>().to_value();
-    let k8s: Value = serde_json::from_str(K8S_DEFS).expect("vendored Kubernetes definitions are JSON");
-    add_defs(&mut value, k8s["$defs"].as_object().expect("k8s-defs.json has $defs"));
+    let mut value = settings
+        .into_generator()
+        .into_root_schema_for::<TaskSpec>()
+        .to_value();
+    let k8s: Value =
+        serde_json::from_str(K8S_DEFS).expect("vendored Kubernetes definitions are JSON");
+    add_defs(
+        &mut value,
+        k8s["$defs"].as_object().expect("k8s-defs.json has $defs"),
+    );
     add_action_rules(&mut value);
     ordered(value)
 }
@@ -61,8 +74,13 @@ pub fn generate_task_schema() -> Value {
 /// `action` and `profile`), checked by the same definitions as in the Task schema.
 pub fn generate_profile_schema() -> Value {
     let settings = SchemaSettings::draft2020_12().with_transform(NoNull);
-    let mut value = settings.into_generator().into_root_schema_for::<ProfileSpec>().to_value();
-    value["$comment"] = json!("generated from src/profile/model.rs; run `UPDATE_SCHEMA=1 cargo test schema` after changing it");
+    let mut value = settings
+        .into_generator()
+        .into_root_schema_for::<ProfileSpec>()
+        .to_value();
+    value["$comment"] = json!(
+        "generated from src/profile/model.rs; run `UPDATE_SCHEMA=1 cargo test schema` after changing it"
+    );
     let task = generate_task_schema();
     let mut params = task["properties"].as_object().cloned().unwrap_or_default();
     for key in ["name", "action", "profile"] {
@@ -101,8 +119,17 @@ fn add_defs(schema: &mut Value, extra: &serde_json::Map<String, Value>) {
 /// Header keywords first, `$defs` last: the order a reader of the file expects.
 fn ordered(value: Value) -> Value {
     const ORDER: [&str; 11] = [
-        "$schema", "$id", "title", "description", "$comment", "type", "required",
-        "additionalProperties", "properties", "allOf", "$defs",
+        "$schema",
+        "$id",
+        "title",
+        "description",
+        "$comment",
+        "type",
+        "required",
+        "additionalProperties",
+        "properties",
+        "allOf",
+        "$defs",
     ];
     let Value::Object(mut obj) = value else {
         unreachable!("a root schema is an object")
@@ -243,9 +270,9 @@ pub fn field_name(pointer: &str) -> String {
     out
 }
 
-fn parent_name(pointer: &str) -> String {
+fn parent_name(c: &Compiled, pointer: &str) -> String {
     if pointer.is_empty() {
-        "the Task".into()
+        c.root.into()
     } else {
         format!("`{}`", field_name(pointer))
     }
@@ -405,7 +432,7 @@ fn diagnose(c: &Compiled, doc: &Document, err: &ValidationError<'_>) -> Vec<Diag
             let name = property.as_str().unwrap_or_default();
             let mut d = Diagnostic::new(ErrorKind::MissingField {
                 field: name.to_owned(),
-                parent: parent_name(pointer),
+                parent: parent_name(c, pointer),
             });
             d = if pointer.is_empty() {
                 let start = doc.spans.value("").start;
@@ -550,11 +577,17 @@ fn diagnose(c: &Compiled, doc: &Document, err: &ValidationError<'_>) -> Vec<Diag
     vec![diagnostic]
 }
 
-fn unknown_key(c: &Compiled, doc: &Document, pointer: &str, key: &str, known: &[&str]) -> Diagnostic {
+fn unknown_key(
+    c: &Compiled,
+    doc: &Document,
+    pointer: &str,
+    key: &str,
+    known: &[&str],
+) -> Diagnostic {
     let key_ptr = format!("{pointer}/{}", escape_segment(key));
     let d = Diagnostic::new(ErrorKind::UnknownField {
         field: key.to_owned(),
-        parent: parent_name(pointer),
+        parent: parent_name(c, pointer),
     })
     .at(&doc.file, doc.spans.key(&key_ptr), "unknown key");
     if let Some(s) = did_you_mean(key, known.iter().copied()) {
@@ -609,7 +642,11 @@ mod tests {
     fn profile_schema_file_is_fresh() {
         let generated = serde_json::to_string_pretty(&generate_profile_schema()).unwrap() + "\n";
         if std::env::var_os("UPDATE_SCHEMA").is_some() {
-            std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/profile.schema.json"), &generated).unwrap();
+            std::fs::write(
+                concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/profile.schema.json"),
+                &generated,
+            )
+            .unwrap();
             return;
         }
         assert!(
@@ -620,13 +657,13 @@ mod tests {
 
     #[test]
     fn every_property_has_a_description() {
-        fn walk(path: &str, v: &Value, missing: &mut Vec<String>) {
+        fn walk(root: &Value, path: &str, v: &Value, missing: &mut Vec<String>) {
             if let Some(props) = v.get("properties").and_then(Value::as_object) {
                 for (k, p) in props {
                     let described = p.get("description").is_some()
                         || p.get("$ref")
                             .and_then(Value::as_str)
-                            .and_then(|r| TASK.schema.pointer(&r[1..]))
+                            .and_then(|r| root.pointer(&r[1..]))
                             .is_some_and(|t| t.get("description").is_some());
                     if !described {
                         missing.push(format!("{path}.{k}"));
@@ -635,9 +672,11 @@ mod tests {
             }
         }
         let mut missing = Vec::new();
-        walk("", &TASK.schema, &mut missing);
-        for (name, def) in TASK.schema["$defs"].as_object().unwrap() {
-            walk(name, def, &mut missing);
+        for schema in [&TASK.schema, &PROFILE.schema] {
+            walk(schema, "", schema, &mut missing);
+            for (name, def) in schema["$defs"].as_object().unwrap() {
+                walk(schema, name, def, &mut missing);
+            }
         }
         assert!(
             missing.is_empty(),

@@ -97,15 +97,25 @@ pub fn load_profile_dirs(dirs: &[PathBuf]) -> (Vec<Arc<SourceFile>>, Vec<Diagnos
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(e) => {
-                let reason = if e.kind() == std::io::ErrorKind::NotFound { "no such directory".to_owned() } else { e.to_string() };
-                errors.push(Diagnostic::new(ErrorKind::ProfilesDir { path: display, reason }));
+                let reason = if e.kind() == std::io::ErrorKind::NotFound {
+                    "no such directory".to_owned()
+                } else {
+                    e.to_string()
+                };
+                errors.push(Diagnostic::new(ErrorKind::ProfilesDir {
+                    path: display,
+                    reason,
+                }));
                 continue;
             }
         };
         let mut found: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+            .filter(|p| {
+                p.is_file()
+                    && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+            })
             .collect();
         found.sort();
         for path in found {

@@ -28,7 +28,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("default", include_str!("../../profiles/default.yaml")),
     ("gpu-a100", include_str!("../../profiles/gpu-a100.yaml")),
     ("hardened", include_str!("../../profiles/hardened.yaml")),
-    ("high-memory", include_str!("../../profiles/high-memory.yaml")),
+    (
+        "high-memory",
+        include_str!("../../profiles/high-memory.yaml"),
+    ),
 ];
 
 /// Name of the profile of a Task that names none.
@@ -44,8 +47,10 @@ pub const FUEL: u64 = 100_000;
 #[derive(Debug, Default)]
 pub struct Catalog {
     templates: BTreeMap<String, Arc<SourceFile>>,
-    cache: Mutex<BTreeMap<(String, String), Result<Arc<Layer>, Vec<Diagnostic>>>>,
+    cache: Mutex<BTreeMap<(String, String), LayerResult>>,
 }
+
+type LayerResult = Result<Arc<Layer>, Vec<Diagnostic>>;
 
 /// One profile's rendered document, decoded.
 #[derive(Debug)]
@@ -76,7 +81,11 @@ pub struct Profile {
 impl Profile {
     /// The span of a value in the rendered profile documents (this profile's first).
     pub fn locate(&self, pointer: &str) -> Option<(&Arc<SourceFile>, std::ops::Range<usize>)> {
-        self.documents.iter().find_map(|d| d.spans.get(pointer).map(|s| (&d.file, s.key.clone().unwrap_or_else(|| s.value.clone()))))
+        self.documents.iter().find_map(|d| {
+            d.spans
+                .get(pointer)
+                .map(|s| (&d.file, s.key.clone().unwrap_or_else(|| s.value.clone())))
+        })
     }
 }
 
@@ -101,13 +110,21 @@ impl Catalog {
     pub fn new(user: &[Arc<SourceFile>]) -> Self {
         let mut templates = BTreeMap::new();
         for file in user {
-            let stem = std::path::Path::new(&file.name).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let stem = std::path::Path::new(&file.name)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             templates.entry(stem).or_insert_with(|| Arc::clone(file));
         }
         for (name, text) in BUILTIN {
-            templates.entry((*name).to_owned()).or_insert_with(|| SourceFile::new(format!("<built-in>/profiles/{name}.yaml"), *text));
+            templates.entry((*name).to_owned()).or_insert_with(|| {
+                SourceFile::new(format!("<built-in>/profiles/{name}.yaml"), *text)
+            });
         }
-        Self { templates, cache: Mutex::default() }
+        Self {
+            templates,
+            cache: Mutex::default(),
+        }
     }
 
     /// Every profile name, sorted.
@@ -126,28 +143,51 @@ impl Catalog {
                 let (last_name, last) = chain.last().expect("a cycle has a previous profile");
                 let span = last.doc.spans.value("/extends");
                 return Err(vec![
-                    Diagnostic::new(ErrorKind::ProfileCycle { cycle: cycle.join(" → ") })
-                        .at(&last.doc.file, span, format!("`{last_name}` extends `{current}` again"))
-                        .with_help("remove one `extends` so the chain ends"),
+                    Diagnostic::new(ErrorKind::ProfileCycle {
+                        cycle: cycle.join(" → "),
+                    })
+                    .at(
+                        &last.doc.file,
+                        span,
+                        format!("`{last_name}` extends `{current}` again"),
+                    )
+                    .with_help("remove one `extends` so the chain ends"),
                 ]);
             }
             let layer = self.layer(&current, ctx, chain.last().map(|(_, l)| l))?;
-            next.clone_from(&layer.spec.extends);
+            // Every profile builds on `default` (the platform's base) unless it says
+            // what it extends.
+            next = layer
+                .spec
+                .extends
+                .clone()
+                .or_else(|| (current != DEFAULT).then(|| DEFAULT.to_owned()));
             chain.push((current, layer));
         }
         Ok(merge_chain(name, &chain))
     }
 
     fn unknown(&self, name: &str) -> Diagnostic {
-        let mut help = format!("available profiles: {}", self.names().collect::<Vec<_>>().join(", "));
+        let mut help = format!(
+            "available profiles: {}",
+            self.names().collect::<Vec<_>>().join(", ")
+        );
         if let Some(s) = did_you_mean(name, self.names()) {
             help = format!("did you mean `{s}`? ({help})");
         }
-        Diagnostic::new(ErrorKind::UnknownProfile { name: name.to_owned() }).with_help(help)
+        Diagnostic::new(ErrorKind::UnknownProfile {
+            name: name.to_owned(),
+        })
+        .with_help(help)
     }
 
     /// Renders, parses, validates and decodes one profile (cached by rendered text).
-    fn layer(&self, name: &str, ctx: TemplateContext<'_>, child: Option<&Arc<Layer>>) -> Result<Arc<Layer>, Vec<Diagnostic>> {
+    fn layer(
+        &self,
+        name: &str,
+        ctx: TemplateContext<'_>,
+        child: Option<&Arc<Layer>>,
+    ) -> Result<Arc<Layer>, Vec<Diagnostic>> {
         let Some(template) = self.templates.get(name) else {
             let mut d = self.unknown(name);
             if let Some(child) = child {
@@ -162,13 +202,19 @@ impl Catalog {
             return hit.clone();
         }
         let result = decode_layer(template, &key.1).map(Arc::new);
-        self.cache.lock().expect("profile cache lock").insert(key, result.clone());
+        self.cache
+            .lock()
+            .expect("profile cache lock")
+            .insert(key, result.clone());
         result
     }
 
     /// Renders profile `name` for `ctx` as text (`taskrender profiles show`).
     pub fn render(&self, name: &str, ctx: TemplateContext<'_>) -> Result<String, Vec<Diagnostic>> {
-        let template = self.templates.get(name).ok_or_else(|| vec![self.unknown(name)])?;
+        let template = self
+            .templates
+            .get(name)
+            .ok_or_else(|| vec![self.unknown(name)])?;
         render_template(template, name, ctx).map_err(|d| vec![d])
     }
 
@@ -176,12 +222,21 @@ impl Catalog {
     pub fn list(&self) -> Vec<(String, Result<String, Vec<Diagnostic>>)> {
         let task = serde_json::json!({"name": "example", "action": "job"});
         let vars = BTreeMap::new();
-        let ctx = TemplateContext { task: &task, vars: &vars };
-        self.names().map(|n| (n.to_owned(), self.load(n, ctx).map(|p| p.description))).collect()
+        let ctx = TemplateContext {
+            task: &task,
+            vars: &vars,
+        };
+        self.names()
+            .map(|n| (n.to_owned(), self.load(n, ctx).map(|p| p.description)))
+            .collect()
     }
 }
 
-fn render_template(template: &Arc<SourceFile>, name: &str, ctx: TemplateContext<'_>) -> Result<String, Diagnostic> {
+fn render_template(
+    template: &Arc<SourceFile>,
+    name: &str,
+    ctx: TemplateContext<'_>,
+) -> Result<String, Diagnostic> {
     let task = ctx.task;
     let field = |k: &str| minijinja::Value::from(Serde(task.get(k).unwrap_or(&Value::Null)));
     let context = context! {
@@ -192,18 +247,31 @@ fn render_template(template: &Arc<SourceFile>, name: &str, ctx: TemplateContext<
         vars => minijinja::Value::from(Serde(ctx.vars)),
     };
     // The `.yaml` name selects minijinja's JSON auto-escaping.
-    ENV.render_named_str(&format!("{name}.yaml"), &template.text, context).map_err(|e| template_error(template, &e))
+    ENV.render_named_str(&format!("{name}.yaml"), &template.text, context)
+        .map_err(|e| template_error(template, &e))
 }
 
 fn template_error(template: &Arc<SourceFile>, err: &minijinja::Error) -> Diagnostic {
     let message = match err.kind() {
-        minijinja::ErrorKind::OutOfFuel => format!("the template ran out of fuel after {FUEL} steps (an endless or huge loop?)"),
-        _ => err.detail().map_or_else(|| err.kind().to_string(), |d| format!("{}: {d}", err.kind())),
+        minijinja::ErrorKind::OutOfFuel => {
+            format!("the template ran out of fuel after {FUEL} steps (an endless or huge loop?)")
+        }
+        _ => err.detail().map_or_else(
+            || err.kind().to_string(),
+            |d| format!("{}: {d}", err.kind()),
+        ),
     };
     let span = err.range().or_else(|| {
         let line = err.line()?;
-        let start: usize = template.text.split_inclusive('\n').take(line - 1).map(str::len).sum();
-        let len = template.text[start..].find('\n').unwrap_or(template.text.len() - start);
+        let start: usize = template
+            .text
+            .split_inclusive('\n')
+            .take(line - 1)
+            .map(str::len)
+            .sum();
+        let len = template.text[start..]
+            .find('\n')
+            .unwrap_or(template.text.len() - start);
         Some(start..start + len)
     });
     let d = Diagnostic::new(ErrorKind::ProfileTemplate { message });
@@ -223,37 +291,62 @@ fn decode_layer(template: &Arc<SourceFile>, text: &str) -> Result<Layer, Vec<Dia
     let file = SourceFile::new(format!("{} (rendered)", template.name), text);
     let mut docs = parse(&file).map_err(|d| vec![d])?;
     if docs.len() != 1 {
-        return Err(vec![Diagnostic::new(ErrorKind::InvalidProfile { name: template.name.clone(), problem: format!("a profile is one YAML document, found {}", docs.len()) })
-            .at(&file, 0..0, "")]);
+        return Err(vec![
+            Diagnostic::new(ErrorKind::InvalidProfile {
+                name: template.name.clone(),
+                problem: format!("a profile is one YAML document, found {}", docs.len()),
+            })
+            .at(&file, 0..0, ""),
+        ]);
     }
     let doc = docs.remove(0);
     let errors = crate::schema::validate_profile(&doc);
     if !errors.is_empty() {
         return Err(errors);
     }
-    let spec: ProfileSpec = serde_json::from_value(doc.value.clone())
-        .map_err(|e| vec![Diagnostic::new(ErrorKind::InvalidProfile { name: template.name.clone(), problem: e.to_string() })])?;
+    let spec: ProfileSpec = serde_json::from_value(doc.value.clone()).map_err(|e| {
+        vec![Diagnostic::new(ErrorKind::InvalidProfile {
+            name: template.name.clone(),
+            problem: e.to_string(),
+        })]
+    })?;
     let mut errors = Vec::new();
     for (kind, patch) in spec.patches.by_kind() {
         for field in ["apiVersion", "kind"] {
             if patch.contains_key(field) {
-                errors.push(identity_error(&doc, kind, &format!("/patches/{kind}/{field}"), field));
+                errors.push(identity_error(
+                    &doc,
+                    kind,
+                    &format!("/patches/{kind}/{field}"),
+                    field,
+                ));
             }
         }
         if patch.get("metadata").and_then(|m| m.get("name")).is_some() {
-            errors.push(identity_error(&doc, kind, &format!("/patches/{kind}/metadata/name"), "metadata.name"));
+            errors.push(identity_error(
+                &doc,
+                kind,
+                &format!("/patches/{kind}/metadata/name"),
+                "metadata.name",
+            ));
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(Layer { doc: Arc::new(doc), spec })
+    Ok(Layer {
+        doc: Arc::new(doc),
+        spec,
+    })
 }
 
 fn identity_error(doc: &Document, kind: &str, pointer: &str, field: &str) -> Diagnostic {
-    Diagnostic::new(ErrorKind::PatchIdentity { kind: kind.to_owned(), field: field.to_owned() })
-        .at(&doc.file, doc.spans.key(pointer), "fixed by the Task")
-        .with_help("a patch changes objects, not which object it is: remove this key")
+    Diagnostic::new(ErrorKind::PatchIdentity {
+        kind: kind.to_owned(),
+        field: field.to_owned(),
+    })
+    .at(&doc.file, doc.spans.key(pointer), "fixed by the Task")
+    .with_help("a patch changes objects, not which object it is: remove this key")
 }
 
 /// Merges an `extends` chain (child first): what it extends first, then each child over it.
@@ -276,16 +369,27 @@ fn merge_chain(name: &str, chain: &[(String, Arc<Layer>)]) -> Profile {
         merge(&mut p.defaults, &s.defaults);
         merge(&mut p.enforce, &s.enforce);
         for (kind, patch) in s.patches.by_kind() {
-            merge_patch(p.patches.entry(kind).or_insert_with(|| Value::Object(Map::new())), &Value::Object(patch.clone()));
+            merge_patch(
+                p.patches
+                    .entry(kind)
+                    .or_insert_with(|| Value::Object(Map::new())),
+                &Value::Object(patch.clone()),
+            );
         }
         p.registry = s.registry.clone().or(p.registry);
         p.builder_image = s.builder_image.clone().or(p.builder_image);
         p.allow_root = s.allow_root.unwrap_or(p.allow_root);
-        p.read_only_root_filesystem = s.read_only_root_filesystem.unwrap_or(p.read_only_root_filesystem);
+        p.read_only_root_filesystem = s
+            .read_only_root_filesystem
+            .unwrap_or(p.read_only_root_filesystem);
         if let Some(job) = &s.job {
             p.job.backoff_limit = job.backoff_limit.or(p.job.backoff_limit);
-            p.job.active_deadline_seconds = job.active_deadline_seconds.or(p.job.active_deadline_seconds);
-            p.job.ttl_seconds_after_finished = job.ttl_seconds_after_finished.or(p.job.ttl_seconds_after_finished);
+            p.job.active_deadline_seconds = job
+                .active_deadline_seconds
+                .or(p.job.active_deadline_seconds);
+            p.job.ttl_seconds_after_finished = job
+                .ttl_seconds_after_finished
+                .or(p.job.ttl_seconds_after_finished);
         }
     }
     p
@@ -306,7 +410,11 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
                 }
             }
         }
-        (Value::Array(t), Value::Array(p)) if p.iter().chain(t.iter()).all(|i| i.get("name").is_some_and(Value::is_string)) => {
+        (Value::Array(t), Value::Array(p))
+            if p.iter()
+                .chain(t.iter())
+                .all(|i| i.get("name").is_some_and(Value::is_string)) =>
+        {
             for item in p {
                 match t.iter_mut().find(|x| x.get("name") == item.get("name")) {
                     Some(existing) => merge_patch(existing, item),
@@ -359,7 +467,11 @@ pub fn apply(profile: &Profile, task: &Map<String, Value>) -> Map<String, Value>
     layered(&profile.defaults, task, &profile.enforce)
 }
 
-fn layered(defaults: &Map<String, Value>, task: &Map<String, Value>, enforce: &Map<String, Value>) -> Map<String, Value> {
+fn layered(
+    defaults: &Map<String, Value>,
+    task: &Map<String, Value>,
+    enforce: &Map<String, Value>,
+) -> Map<String, Value> {
     let mut merged = defaults.clone();
     merge(&mut merged, task);
     merge(&mut merged, enforce);
@@ -379,14 +491,30 @@ mod tests {
         json!({"name": "train", "project": "demo", "action": "job"})
     }
 
-    fn load_with(catalog: &Catalog, name: &str, vars: &[(&str, &str)]) -> Result<Profile, Vec<Diagnostic>> {
+    fn load_with(
+        catalog: &Catalog,
+        name: &str,
+        vars: &[(&str, &str)],
+    ) -> Result<Profile, Vec<Diagnostic>> {
         let task = ctx_task();
-        let vars: BTreeMap<String, String> = vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
-        catalog.load(name, TemplateContext { task: &task, vars: &vars })
+        let vars: BTreeMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        catalog.load(
+            name,
+            TemplateContext {
+                task: &task,
+                vars: &vars,
+            },
+        )
     }
 
     fn user(files: &[(&str, &str)]) -> Catalog {
-        let files: Vec<_> = files.iter().map(|(n, t)| SourceFile::new(format!("p/{n}.yaml"), *t)).collect();
+        let files: Vec<_> = files
+            .iter()
+            .map(|(n, t)| SourceFile::new(format!("p/{n}.yaml"), *t))
+            .collect();
         Catalog::new(&files)
     }
 
@@ -405,73 +533,199 @@ mod tests {
 
     #[test]
     fn unknown_profile_suggests() {
-        let err = Catalog::new(&[]).load("defualt", TemplateContext { task: &ctx_task(), vars: &BTreeMap::new() }).unwrap_err();
+        let err = Catalog::new(&[])
+            .load(
+                "defualt",
+                TemplateContext {
+                    task: &ctx_task(),
+                    vars: &BTreeMap::new(),
+                },
+            )
+            .unwrap_err();
         assert_eq!(err[0].kind.code(), "profile::unknown");
-        assert_eq!(err[0].help.as_deref(), Some("did you mean `default`? (available profiles: default, gpu-a100, hardened, high-memory)"));
+        assert_eq!(
+            err[0].help.as_deref(),
+            Some(
+                "did you mean `default`? (available profiles: default, gpu-a100, hardened, high-memory)"
+            )
+        );
     }
 
     #[test]
     fn user_profiles_shadow_builtin_ones_and_extend_them() {
-        let c = user(&[("default", "description: mine\n"), ("team", "description: team\nextends: hardened\nregistry: r.example.com\n")]);
+        let c = user(&[
+            ("default", "description: mine\n"),
+            (
+                "team",
+                "description: team\nextends: hardened\nregistry: r.example.com\n",
+            ),
+        ]);
         assert_eq!(load_with(&c, "default", &[]).unwrap().description, "mine");
         let p = load_with(&c, "team", &[]).unwrap();
         assert_eq!(p.registry.as_deref(), Some("r.example.com"));
-        assert!(p.read_only_root_filesystem, "inherited from the built-in hardened profile");
+        assert!(
+            p.read_only_root_filesystem,
+            "inherited from the built-in hardened profile"
+        );
         // team → hardened → default (the user's, which shadows the built-in one)
         assert_eq!(p.documents.len(), 3);
     }
 
     #[test]
+    fn profiles_build_on_default_unless_they_extend_another() {
+        let c = user(&[("plain", "description: plain\n")]);
+        let p = load_with(&c, "plain", &[]).unwrap();
+        assert_eq!(p.defaults["resources"]["requests"]["cpu"], "100m");
+        assert_eq!(p.documents.len(), 2);
+    }
+
+    #[test]
     fn extends_chains_merge_child_over_parent() {
         let c = user(&[
-            ("base", "description: base\ndefaults: {replicas: 2, envs: [{name: A, value: base}]}\njob: {backoff_limit: 3, ttl_seconds_after_finished: 60}\npatches: {Job: {spec: {parallelism: 1}}}\n"),
-            ("child", "description: child\nextends: base\ndefaults: {envs: [{name: B, value: child}]}\njob: {backoff_limit: 1}\npatches: {Job: {spec: {completions: 1}}}\n"),
+            (
+                "base",
+                "description: base\ndefaults: {replicas: 2, envs: [{name: A, value: base}]}\njob: {backoff_limit: 3, ttl_seconds_after_finished: 60}\npatches: {Job: {spec: {parallelism: 1}}}\n",
+            ),
+            (
+                "child",
+                "description: child\nextends: base\ndefaults: {envs: [{name: B, value: child}]}\njob: {backoff_limit: 1}\npatches: {Job: {spec: {completions: 1}}}\n",
+            ),
         ]);
         let p = load_with(&c, "child", &[]).unwrap();
-        assert_eq!(Value::Object(p.defaults), json!({"replicas": 2, "envs": [{"name": "A", "value": "base"}, {"name": "B", "value": "child"}]}));
-        assert_eq!((p.job.backoff_limit, p.job.ttl_seconds_after_finished), (Some(1), Some(60)));
-        assert_eq!(p.patches["Job"], json!({"spec": {"parallelism": 1, "completions": 1}}));
+        assert_eq!(p.defaults["replicas"], 2);
+        assert_eq!(
+            p.defaults["envs"],
+            json!([{"name": "A", "value": "base"}, {"name": "B", "value": "child"}])
+        );
+        assert_eq!(
+            p.defaults["resources"]["requests"]["memory"], "128Mi",
+            "base builds on default"
+        );
+        assert_eq!(
+            (p.job.backoff_limit, p.job.ttl_seconds_after_finished),
+            (Some(1), Some(60))
+        );
+        assert_eq!(
+            p.patches["Job"],
+            json!({"spec": {"parallelism": 1, "completions": 1}})
+        );
     }
 
     #[test]
     fn extends_cycles_are_named() {
-        let c = user(&[("a", "description: a\nextends: b\n"), ("b", "description: b\nextends: a\n")]);
+        let c = user(&[
+            ("a", "description: a\nextends: b\n"),
+            ("b", "description: b\nextends: a\n"),
+        ]);
         let err = load_with(&c, "a", &[]).unwrap_err();
-        assert_eq!(err[0].kind, ErrorKind::ProfileCycle { cycle: "a → b → a".into() });
+        assert_eq!(
+            err[0].kind,
+            ErrorKind::ProfileCycle {
+                cycle: "a → b → a".into()
+            }
+        );
     }
 
     #[test]
     fn templates_see_the_task_and_vars_and_escape_values() {
-        let c = user(&[("t", "description: {{ name ~ ' in ' ~ project }}\ndefaults:\n  envs: [{name: REGION, value: {{ vars.region }}}, {name: Q, value: {{ vars.evil }}}]\n")]);
-        let p = load_with(&c, "t", &[("region", "eu-west-1"), ("evil", "x}, {name: INJECTED, value: y")]).unwrap();
+        let c = user(&[(
+            "t",
+            "description: {{ name ~ ' in ' ~ project }}\ndefaults:\n  envs: [{name: REGION, value: {{ vars.region }}}, {name: Q, value: {{ vars.evil }}}]\n",
+        )]);
+        let p = load_with(
+            &c,
+            "t",
+            &[
+                ("region", "eu-west-1"),
+                ("evil", "x}, {name: INJECTED, value: y"),
+            ],
+        )
+        .unwrap();
         assert_eq!(p.description, "train in demo");
         // the value stays one scalar: it cannot add a list item
-        assert_eq!(p.defaults["envs"], json!([{"name": "REGION", "value": "eu-west-1"}, {"name": "Q", "value": "x}, {name: INJECTED, value: y"}]));
+        assert_eq!(
+            p.defaults["envs"],
+            json!([{"name": "REGION", "value": "eu-west-1"}, {"name": "Q", "value": "x}, {name: INJECTED, value: y"}])
+        );
     }
 
     #[test]
     fn templates_are_sandboxed() {
-        let endless = user(&[("t", "description: x\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n")]);
+        let endless = user(&[(
+            "t",
+            "description: x\n{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n",
+        )]);
         let err = load_with(&endless, "t", &[]).unwrap_err();
         assert_eq!(err[0].kind.code(), "profile::template");
         assert!(err[0].kind.to_string().contains("fuel"), "{}", err[0].kind);
-        assert_eq!(code(load_with(&user(&[("t", "description: {{ vars.missing }}\n")]), "t", &[])), "profile::template");
-        assert_eq!(code(load_with(&user(&[("t", "description: x\n{% include 'other.yaml' %}\n")]), "t", &[])), "profile::template");
+        assert_eq!(
+            code(load_with(
+                &user(&[("t", "description: {{ vars.missing }}\n")]),
+                "t",
+                &[]
+            )),
+            "profile::template"
+        );
+        assert_eq!(
+            code(load_with(
+                &user(&[("t", "description: x\n{% include 'other.yaml' %}\n")]),
+                "t",
+                &[]
+            )),
+            "profile::template"
+        );
     }
 
     #[test]
     fn profiles_are_validated() {
-        assert_eq!(code(load_with(&user(&[("t", "description: x\ndefaults: {replica: 2}\n")]), "t", &[])), "spec::unknown_field");
-        assert_eq!(code(load_with(&user(&[("t", "description: x\npatches: {Job: {kind: Pod}}\n")]), "t", &[])), "profile::patch_identity");
-        assert_eq!(code(load_with(&user(&[("t", "description: x\npatches: {Job: {metadata: {name: other}}}\n")]), "t", &[])), "profile::patch_identity");
-        assert_eq!(code(load_with(&user(&[("t", "description: [broken\n")]), "t", &[])), "yaml::syntax");
+        assert_eq!(
+            code(load_with(
+                &user(&[("t", "description: x\ndefaults: {replica: 2}\n")]),
+                "t",
+                &[]
+            )),
+            "spec::unknown_field"
+        );
+        assert_eq!(
+            code(load_with(
+                &user(&[("t", "description: x\npatches: {Job: {kind: Pod}}\n")]),
+                "t",
+                &[]
+            )),
+            "profile::patch_identity"
+        );
+        assert_eq!(
+            code(load_with(
+                &user(&[(
+                    "t",
+                    "description: x\npatches: {Job: {metadata: {name: other}}}\n"
+                )]),
+                "t",
+                &[]
+            )),
+            "profile::patch_identity"
+        );
+        assert_eq!(
+            code(load_with(
+                &user(&[("t", "description: [broken\n")]),
+                "t",
+                &[]
+            )),
+            "yaml::syntax"
+        );
     }
 
     #[test]
     fn patches_merge_named_lists_by_name() {
         let mut object = json!({"spec": {"containers": [{"name": "a", "image": "x"}], "tolerations": [{"key": "k"}]}});
-        merge_patch(&mut object, &json!({"spec": {"containers": [{"name": "a", "stdin": false}, {"name": "b"}], "tolerations": [{"key": "z"}]}}));
-        assert_eq!(object, json!({"spec": {"containers": [{"name": "a", "image": "x", "stdin": false}, {"name": "b"}], "tolerations": [{"key": "z"}]}}));
+        merge_patch(
+            &mut object,
+            &json!({"spec": {"containers": [{"name": "a", "stdin": false}, {"name": "b"}], "tolerations": [{"key": "z"}]}}),
+        );
+        assert_eq!(
+            object,
+            json!({"spec": {"containers": [{"name": "a", "image": "x", "stdin": false}, {"name": "b"}], "tolerations": [{"key": "z"}]}})
+        );
     }
 
     #[test]

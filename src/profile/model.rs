@@ -17,7 +17,8 @@ pub struct ProfileSpec {
     /// One line saying what the profile is for (shown by `taskrender profiles list`).
     #[schemars(length(min = 1))]
     pub description: String,
-    /// Another profile merged first; this one's settings win over it.
+    /// Another profile merged first; this one's settings win over it. Default: `default`
+    /// (every profile but `default` itself builds on it).
     #[schemars(regex(pattern = DNS_LABEL), extend("x-expected" = "a profile name: lowercase letters, digits and `-`"))]
     pub extends: Option<String>,
     /// Task parameters used where the Task does not set them (merged key by key).
@@ -77,11 +78,11 @@ pub struct Patches {
     #[serde(default)]
     #[schemars(schema_with = "patch")]
     pub Service: Option<Map<String, Value>>,
-    /// Merged into every ConfigMap.
+    /// Merged into every `ConfigMap`.
     #[serde(default)]
     #[schemars(schema_with = "patch")]
     pub ConfigMap: Option<Map<String, Value>>,
-    /// Merged into every PersistentVolumeClaim.
+    /// Merged into every `PersistentVolumeClaim`.
     #[serde(default)]
     #[schemars(schema_with = "patch")]
     pub PersistentVolumeClaim: Option<Map<String, Value>>,

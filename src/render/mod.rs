@@ -49,7 +49,11 @@ pub enum Content {
 /// Renders every object of one Task, in the action's object order (SPEC section 2), with
 /// the profile's patches applied. Errors are patch fields the object types do not have.
 pub fn render(plan: &Plan) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
-    let mut r = Renderer { plan, out: Vec::new(), errors: Vec::new() };
+    let mut r = Renderer {
+        plan,
+        out: Vec::new(),
+        errors: Vec::new(),
+    };
     for c in &plan.claims {
         r.push("PersistentVolumeClaim", true, &claim(plan, c));
     }
@@ -77,7 +81,11 @@ pub fn render(plan: &Plan) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
             }
         }
     }
-    if r.errors.is_empty() { Ok(r.out) } else { Err(r.errors) }
+    if r.errors.is_empty() {
+        Ok(r.out)
+    } else {
+        Err(r.errors)
+    }
 }
 
 struct Renderer<'a> {
@@ -88,13 +96,19 @@ struct Renderer<'a> {
 
 impl Renderer<'_> {
     /// Serializes `object`, applies the profile's patch for `kind`, and adds the artifact.
-    fn push<T: Serialize + DeserializeOwned>(&mut self, kind: &'static str, several: bool, object: &T) {
+    fn push<T: Serialize + DeserializeOwned>(
+        &mut self,
+        kind: &'static str,
+        several: bool,
+        object: &T,
+    ) {
         let mut value = serde_json::to_value(object).expect("Kubernetes objects serialize to JSON");
         if let Some(patch) = self.plan.profile.patches.get(kind) {
             match patch::apply::<T>(&mut value, patch) {
                 Ok(()) => {}
                 Err(problem) => {
-                    self.errors.push(patch::diagnostic(&self.plan.profile, kind, problem));
+                    self.errors
+                        .push(patch::diagnostic(&self.plan.profile, kind, problem));
                     return;
                 }
             }

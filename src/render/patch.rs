@@ -23,9 +23,13 @@ pub enum Problem {
 }
 
 /// Merges `patch` into `object` and checks the result against the type `T`.
-pub fn apply<T: Serialize + DeserializeOwned>(object: &mut Value, patch: &Value) -> Result<(), Problem> {
+pub fn apply<T: Serialize + DeserializeOwned>(
+    object: &mut Value,
+    patch: &Value,
+) -> Result<(), Problem> {
     merge_patch(object, patch);
-    let typed: T = serde_json::from_value(object.clone()).map_err(|e| Problem::Invalid(e.to_string()))?;
+    let typed: T =
+        serde_json::from_value(object.clone()).map_err(|e| Problem::Invalid(e.to_string()))?;
     let round_trip = serde_json::to_value(&typed).expect("Kubernetes objects serialize to JSON");
     match dropped(patch, &round_trip, &mut String::new()) {
         Some(pointer) => Err(Problem::Dropped(pointer)),
@@ -56,7 +60,9 @@ fn dropped(patch: &Value, object: &Value, pointer: &mut String) -> Option<String
             None
         }
         Value::Array(items) => {
-            let Value::Array(objects) = object else { return None };
+            let Value::Array(objects) = object else {
+                return None;
+            };
             for (i, item) in items.iter().enumerate() {
                 // Named items were merged by name; others replaced the list in order.
                 let target = match item.get("name") {
@@ -90,16 +96,29 @@ fn is_empty(value: &Value) -> bool {
 pub fn diagnostic(profile: &Profile, kind: &str, problem: Problem) -> Diagnostic {
     match problem {
         Problem::Dropped(pointer) => {
-            let field = pointer.trim_start_matches('/').replace('/', ".").replace("~1", "/").replace("~0", "~");
-            let d = Diagnostic::new(ErrorKind::DroppedField { kind: kind.to_owned(), field });
+            let field = pointer
+                .trim_start_matches('/')
+                .replace('/', ".")
+                .replace("~1", "/")
+                .replace("~0", "~");
+            let d = Diagnostic::new(ErrorKind::DroppedField {
+                kind: kind.to_owned(),
+                field,
+            });
             let d = match profile.locate(&format!("/patches/{kind}{pointer}")) {
                 Some((file, span)) => d.at(file, span, "not a field of this object"),
                 None => d,
             };
-            d.with_help(format!("check the spelling against `kubectl explain {}`", kind.to_lowercase()))
+            d.with_help(format!(
+                "check the spelling against `kubectl explain {}`",
+                kind.to_lowercase()
+            ))
         }
         Problem::Invalid(message) => {
-            let d = Diagnostic::new(ErrorKind::InvalidPatch { kind: kind.to_owned(), problem: message });
+            let d = Diagnostic::new(ErrorKind::InvalidPatch {
+                kind: kind.to_owned(),
+                problem: message,
+            });
             match profile.locate(&format!("/patches/{kind}")) {
                 Some((file, span)) => d.at(file, span, "this patch"),
                 None => d,

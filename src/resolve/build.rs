@@ -130,7 +130,10 @@ pub(super) fn build(ck: &mut Checker<'_>, task: &TaskSpec, profile: &Profile) ->
         destination,
         context,
         registry_secret: task.registry_secret.clone(),
-        builder_image: profile.builder_image.clone().unwrap_or_else(|| KANIKO_IMAGE.to_owned()),
+        builder_image: profile
+            .builder_image
+            .clone()
+            .unwrap_or_else(|| KANIKO_IMAGE.to_owned()),
     })
 }
 

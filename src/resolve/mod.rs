@@ -46,6 +46,7 @@ pub struct Plan {
     pub name: String,
     pub namespace: Option<String>,
     pub action: Action,
+
     /// Every object's labels: the standard ones, then the Task's.
     pub labels: BTreeMap<String, String>,
     /// The stable subset used in selectors.
@@ -222,23 +223,7 @@ pub fn resolve(doc: &Document, opts: Options<'_>) -> Result<Plan, Vec<Diagnostic
         warnings: Vec::new(),
     };
     let task_map = doc.value.as_object().cloned().unwrap_or_default();
-    let profile_name = task_map
-        .get("profile")
-        .and_then(Value::as_str)
-        .unwrap_or(profile::DEFAULT);
-    let ctx = TemplateContext { task: &doc.value, vars: opts.vars };
-    let profile = match opts.catalog.load(profile_name, ctx) {
-        Ok(p) => Arc::new(p),
-        Err(errors) => {
-            // An unknown name is the Task's mistake: point at its `profile:`. Errors inside
-            // a profile point into the profile, and are reported once however many Tasks use it.
-            let span = doc.spans.value("/profile");
-            return Err(errors
-                .into_iter()
-                .map(|e| if e.file.is_none() { e.at(&doc.file, span.clone(), "no such profile") } else { e })
-                .collect());
-        }
-    };
+    let profile = load_profile(doc, opts)?;
     let merged = Value::Object(profile::apply(&profile, &task_map));
     let task: TaskSpec = match serde_json::from_value(merged) {
         Ok(t) => t,
@@ -303,9 +288,7 @@ pub fn resolve(doc: &Document, opts: Options<'_>) -> Result<Plan, Vec<Diagnostic
             file: Arc::clone(&doc.file),
             name_span: doc.spans.value("/name"),
         },
-        namespace: opts.namespace
-            .map(str::to_owned)
-            .or(task.namespace.clone()),
+        namespace: opts.namespace.map(str::to_owned).or(task.namespace.clone()),
         action: task.action,
         labels,
         selector,
@@ -325,7 +308,10 @@ pub fn resolve(doc: &Document, opts: Options<'_>) -> Result<Plan, Vec<Diagnostic
         claims,
         job: JobPlan {
             backoff_limit: profile.job.backoff_limit.unwrap_or(JOB_BACKOFF_LIMIT),
-            active_deadline_seconds: profile.job.active_deadline_seconds.unwrap_or(JOB_ACTIVE_DEADLINE_SECONDS),
+            active_deadline_seconds: profile
+                .job
+                .active_deadline_seconds
+                .unwrap_or(JOB_ACTIVE_DEADLINE_SECONDS),
             ttl_seconds_after_finished: profile.job.ttl_seconds_after_finished,
         },
         name: task.name,
@@ -386,6 +372,37 @@ fn pod_plan(
         fs_group: task.fs_group,
         read_only_root_filesystem: false,
     }
+}
+
+/// The Task's profile, rendered for it.
+fn load_profile(doc: &Document, opts: Options<'_>) -> Result<Arc<Profile>, Vec<Diagnostic>> {
+    let profile_name = doc
+        .value
+        .get("profile")
+        .and_then(Value::as_str)
+        .unwrap_or(profile::DEFAULT);
+    let ctx = TemplateContext {
+        task: &doc.value,
+        vars: opts.vars,
+    };
+    opts.catalog
+        .load(profile_name, ctx)
+        .map(Arc::new)
+        .map_err(|errors| {
+            // An unknown name is the Task's mistake: point at its `profile:`. Errors inside a
+            // profile point into the profile, and are reported once however many Tasks use it.
+            let span = doc.spans.value("/profile");
+            errors
+                .into_iter()
+                .map(|e| {
+                    if e.file.is_none() {
+                        e.at(&doc.file, span.clone(), "no such profile")
+                    } else {
+                        e
+                    }
+                })
+                .collect()
+        })
 }
 
 fn check_labels(ck: &mut Checker<'_>, task: &TaskSpec) {
@@ -603,7 +620,14 @@ mod tests {
         );
         let catalog = Catalog::new(&[]);
         let vars = BTreeMap::new();
-        resolve(&docs[0], Options { namespace: None, catalog: &catalog, vars: &vars })
+        resolve(
+            &docs[0],
+            Options {
+                namespace: None,
+                catalog: &catalog,
+                vars: &vars,
+            },
+        )
     }
 
     const BASE: &str = "name: t\naction: job\nfunction: {image: busybox}\n";

@@ -360,3 +360,91 @@ fn default_image_tag_follows_the_dockerfile() {
     let with_project = destination(&format!("project: shop\n{BUILD}"));
     assert!(with_project.starts_with("shop-img:"), "{with_project}");
 }
+
+#[test]
+fn profiles_list_names_every_profile_with_its_description() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "team/team.yaml", "description: Team shop\n");
+    let out = taskrender(dir.path(), &["profiles", "list", "--profiles", "team"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let names: Vec<&str> = text
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["default", "gpu-a100", "hardened", "high-memory", "team"]
+    );
+    assert!(text.contains("team         Team shop\n"), "{text}");
+}
+
+#[test]
+fn profiles_show_renders_for_a_task() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "t.yaml", &job("trainer"));
+    let out = taskrender(
+        dir.path(),
+        &[
+            "profiles", "show", "gpu-a100", "--task", "t.yaml", "--set", "gpus=4",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("nvidia.com/gpu: \"4\""), "{text}");
+    let out = taskrender(dir.path(), &["profiles", "show", "gpu-a10"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("did you mean `gpu-a100`?"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn schema_profile_is_the_checked_in_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = taskrender(dir.path(), &["schema", "profile"], b"");
+    let file =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/profile.schema.json"))
+            .unwrap();
+    assert_eq!(out.stdout, file);
+}
+
+#[test]
+fn missing_profile_folder_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "t.yaml", &job("x"));
+    let out = taskrender(dir.path(), &["check", "t.yaml", "--profiles", "nope"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("cannot read profile folder `nope`: no such directory"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_broken_profile_is_reported_once_for_all_its_tasks() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "p/bad.yaml",
+        "description: bad\ndefaults: {replica: 1}\n",
+    );
+    let tasks: String = (0..5)
+        .map(|i| {
+            format!("name: t{i}\naction: job\nprofile: bad\nfunction: {{image: busybox}}\n---\n")
+        })
+        .collect();
+    write(dir.path(), "t.yaml", &tasks);
+    let out = taskrender(dir.path(), &["check", "t.yaml", "--profiles", "p"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out).matches("unknown key `replica`").count(),
+        1,
+        "{}",
+        stderr(&out)
+    );
+}
