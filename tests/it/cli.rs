@@ -433,10 +433,9 @@ fn a_broken_profile_is_reported_once_for_all_its_tasks() {
         "p/bad.yaml",
         "description: bad\ndefaults: {replica: 1}\n",
     );
+    let tasks = "name: tNUM\naction: job\nprofile: bad\nfunction: {image: busybox}\n---\n";
     let tasks: String = (0..5)
-        .map(|i| {
-            format!("name: t{i}\naction: job\nprofile: bad\nfunction: {{image: busybox}}\n---\n")
-        })
+        .map(|i| tasks.replace("NUM", &i.to_string()))
         .collect();
     write(dir.path(), "t.yaml", &tasks);
     let out = taskrender(dir.path(), &["check", "t.yaml", "--profiles", "p"], b"");
