@@ -17,7 +17,7 @@ pub enum Command {
     /// Validate and render Tasks: a YAML stream on stdout, or one file per object with -o.
     Render(RenderArgs),
     /// Validate Tasks without rendering; exit 1 on any error.
-    Check(InputArgs),
+    Check(CheckArgs),
     /// List the profiles, or show one rendered for a Task.
     Profiles {
         #[command(subcommand)]
@@ -81,6 +81,15 @@ pub struct InputArgs {
     /// Colour in diagnostics.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Also warn where a profile's `enforce` overrides a value the Task set.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

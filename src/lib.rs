@@ -56,7 +56,7 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
     match cli.command {
         Command::Render(args) => {
             let color = use_color(args.input.color, terminal);
-            let result = pipeline(&args.input, stdin);
+            let result = pipeline(&args.input, false, stdin);
             finish(
                 result,
                 color,
@@ -73,9 +73,9 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
                 true,
             )
         }
-        Command::Check(input) => {
-            let color = use_color(input.color, terminal);
-            let result = pipeline(&input, stdin);
+        Command::Check(args) => {
+            let color = use_color(args.input.color, terminal);
+            let result = pipeline(&args.input, args.strict, stdin);
             let tasks = result.tasks;
             let files = result.files;
             let mut outcome = finish(result, color, |_, _| Ok(()), false);
@@ -241,7 +241,7 @@ fn finish(
 
 /// Load, then parse → validate → resolve → render each file (in parallel; the result is
 /// in input order whatever the thread count), then the checks across Tasks.
-pub fn pipeline(input: &InputArgs, stdin: &mut dyn Read) -> PipelineResult {
+pub fn pipeline(input: &InputArgs, strict: bool, stdin: &mut dyn Read) -> PipelineResult {
     let (files, mut diagnostics) = source::load(&input.paths, stdin);
     let (profile_files, profile_errors) = source::load_profile_dirs(&input.profiles);
     diagnostics.extend(profile_errors);
@@ -251,6 +251,7 @@ pub fn pipeline(input: &InputArgs, stdin: &mut dyn Read) -> PipelineResult {
         namespace: input.namespace.as_deref(),
         catalog: &catalog,
         vars: &vars,
+        strict,
     };
     let threads = input.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
@@ -539,6 +540,7 @@ mod tests {
             namespace: None,
             catalog: &catalog,
             vars: &vars,
+            strict: true,
         };
         let (_, _, diagnostics, _) = process_file(&file, opts);
         for d in &diagnostics {

@@ -427,7 +427,7 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 }
 
 /// List parameters merged item by item on a key instead of replaced.
-fn list_key(field: &str) -> Option<&'static str> {
+pub(crate) fn list_key(field: &str) -> Option<&'static str> {
     match field {
         "envs" | "volumes" => Some("name"),
         "node_selector" => Some("key"),

@@ -3,6 +3,7 @@
 //! and never has to guess.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -210,6 +211,8 @@ pub struct Options<'a> {
     pub catalog: &'a Catalog,
     /// `--set key=value`, the profile templates' `vars`.
     pub vars: &'a BTreeMap<String, String>,
+    /// `check --strict`: warn where `enforce` overrides the Task.
+    pub strict: bool,
 }
 
 /// Label on objects rendered with a profile other than `default`.
@@ -224,6 +227,9 @@ pub fn resolve(doc: &Document, opts: Options<'_>) -> Result<Plan, Vec<Diagnostic
     };
     let task_map = doc.value.as_object().cloned().unwrap_or_default();
     let profile = load_profile(doc, opts)?;
+    if opts.strict {
+        enforced(&mut ck, &profile);
+    }
     let merged = Value::Object(profile::apply(&profile, &task_map));
     let task: TaskSpec = match serde_json::from_value(merged) {
         Ok(t) => t,
@@ -403,6 +409,91 @@ fn load_profile(doc: &Document, opts: Options<'_>) -> Result<Arc<Profile>, Vec<D
                 })
                 .collect()
         })
+}
+
+/// `check --strict`: a warning for every value the Task sets that the profile's `enforce`
+/// replaces, naming both places.
+fn enforced(ck: &mut Checker<'_>, profile: &Profile) {
+    let mut found = Vec::new();
+    conflicts(
+        &Value::Object(profile.enforce.clone()),
+        &ck.doc.value,
+        &mut String::new(),
+        &mut String::new(),
+        &mut found,
+    );
+    for (task_ptr, enforce_ptr) in found {
+        let span = ck.doc.spans.value(&task_ptr);
+        let place = profile
+            .locate(&format!("/enforce{enforce_ptr}"))
+            .map(|(file, span)| {
+                let (line, col) = file.line_col(span.start);
+                format!("{}:{line}:{col}", file.name)
+            });
+        let field = crate::schema::field_name(&task_ptr);
+        let mut d = Diagnostic::new(ErrorKind::Enforced {
+            field,
+            profile: profile.name.clone(),
+        })
+        .at(&ck.doc.file, span, "the Task's value")
+        .warning();
+        d.help = Some(match place {
+            Some(place) => format!(
+                "the profile's value (set at {place}) is used; remove this one or ask for a policy change"
+            ),
+            None => {
+                "the profile's value is used; remove this one or ask for a policy change".into()
+            }
+        });
+        ck.warnings.push(d);
+    }
+}
+
+/// Pairs of `(Task pointer, enforce pointer)` where `enforce` replaces a different Task
+/// value, following the merge rules (keyed lists item by item).
+fn conflicts(
+    enforce: &Value,
+    task: &Value,
+    task_ptr: &mut String,
+    enforce_ptr: &mut String,
+    out: &mut Vec<(String, String)>,
+) {
+    match (enforce, task) {
+        (Value::Object(e), Value::Object(t)) => {
+            for (key, ev) in e {
+                let Some(tv) = t.get(key) else { continue };
+                let (tl, el) = (task_ptr.len(), enforce_ptr.len());
+                let seg = crate::spec::parse::escape_segment(key);
+                task_ptr.push('/');
+                task_ptr.push_str(&seg);
+                enforce_ptr.push('/');
+                enforce_ptr.push_str(&seg);
+                match (profile::list_key(key), ev, tv) {
+                    (Some(id), Value::Array(es), Value::Array(ts)) if tl == 0 => {
+                        for (ei, item) in es.iter().enumerate() {
+                            let Some(ti) = ts
+                                .iter()
+                                .position(|x| x.get(id).is_some() && x.get(id) == item.get(id))
+                            else {
+                                continue;
+                            };
+                            let (tl2, el2) = (task_ptr.len(), enforce_ptr.len());
+                            let _ = write!(task_ptr, "/{ti}");
+                            let _ = write!(enforce_ptr, "/{ei}");
+                            conflicts(item, &ts[ti], task_ptr, enforce_ptr, out);
+                            task_ptr.truncate(tl2);
+                            enforce_ptr.truncate(el2);
+                        }
+                    }
+                    _ => conflicts(ev, tv, task_ptr, enforce_ptr, out),
+                }
+                task_ptr.truncate(tl);
+                enforce_ptr.truncate(el);
+            }
+        }
+        (e, t) if e != t => out.push((task_ptr.clone(), enforce_ptr.clone())),
+        _ => {}
+    }
 }
 
 fn check_labels(ck: &mut Checker<'_>, task: &TaskSpec) {
@@ -626,6 +717,7 @@ mod tests {
                 namespace: None,
                 catalog: &catalog,
                 vars: &vars,
+                strict: false,
             },
         )
     }

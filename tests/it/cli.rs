@@ -447,3 +447,40 @@ fn a_broken_profile_is_reported_once_for_all_its_tasks() {
         stderr(&out)
     );
 }
+
+#[test]
+fn strict_check_warns_where_enforce_overrides_the_task() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "t.yaml",
+        "name: gpu\naction: job\nprofile: gpu-a100\nfunction: {image: busybox}\nnode_selector: [{key: accelerator, value: h100}, {key: zone, value: a}]\n",
+    );
+    let plain = taskrender(dir.path(), &["check", "t.yaml"], b"");
+    assert_eq!(
+        stderr(&plain),
+        "ok: 1 Task in 1 file\n",
+        "enforce wins silently without --strict"
+    );
+    let strict = taskrender(dir.path(), &["check", "--strict", "t.yaml"], b"");
+    assert_eq!(strict.status.code(), Some(0), "a warning, not an error");
+    let err = stderr(&strict);
+    assert!(
+        err.contains("`node_selector[0].value` is overridden by profile `gpu-a100`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("t.yaml:5:43"),
+        "points at the Task's value: {err}"
+    );
+    let flat = err.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("(set at <built-in>/profiles/gpu-a100.yaml (rendered):15:26)"),
+        "names the profile's line: {err}"
+    );
+    assert_eq!(
+        err.matches("is overridden").count(),
+        1,
+        "a key enforce does not set is no conflict: {err}"
+    );
+}
