@@ -164,7 +164,10 @@ fn profiles_command(command: cli::ProfilesCommand, stdin: &mut dyn Read, color: 
                         vars: &vars,
                     },
                 ) {
-                    Ok(text) => {
+                    Ok(mut text) => {
+                        if !text.ends_with('\n') {
+                            text.push('\n');
+                        }
                         // Check it too: `show` is how people debug their profiles.
                         if let Err(errors) = catalog.load(
                             &name,
