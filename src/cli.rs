@@ -16,6 +16,9 @@ pub struct Cli {
 pub enum Command {
     /// Validate and render Tasks: a YAML stream on stdout, or one file per object with -o.
     Render(RenderArgs),
+    /// Render in memory and compare with a folder written by `render -o`: exit 0 when
+    /// identical, 1 on drift (or invalid input).
+    Diff(DiffArgs),
     /// Validate Tasks without rendering; exit 1 on any error.
     Check(CheckArgs),
     /// List the profiles, or show one rendered for a Task.
@@ -28,6 +31,13 @@ pub enum Command {
         #[arg(value_enum, default_value_t = SchemaKind::Task)]
         kind: SchemaKind,
     },
+    /// Explain a Task parameter: `taskrender explain volumes.spec.size` (none: list them).
+    Explain {
+        #[arg(value_name = "FIELD", default_value = "")]
+        field: String,
+    },
+    /// Print the manual page (roff), e.g. `taskrender man > taskrender.1`.
+    Man,
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -81,6 +91,29 @@ pub struct InputArgs {
     /// Colour in diagnostics.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// How diagnostics are written (always on stderr).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// Diagnostic formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Reports with the source line and a caret, for people.
+    Human,
+    /// One JSON object per line: code, severity, message, file, line, column, end, help.
+    Json,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::message`).
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The folder to compare with.
+    #[arg(long, value_name = "DIR")]
+    pub against: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -103,6 +136,10 @@ pub struct RenderArgs {
     /// comment line naming its Task). Without it, Dockerfiles are written only with -o.
     #[arg(long, conflicts_with = "output")]
     pub dockerfile: bool,
+    /// With -o: delete the files an earlier run wrote (listed in DIR/.taskrender-manifest)
+    /// that this run no longer renders. Files taskrender did not write are never touched.
+    #[arg(long, requires = "output")]
+    pub prune: bool,
 }
 
 fn key_value(value: &str) -> Result<(String, String), String> {

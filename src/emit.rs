@@ -1,7 +1,7 @@
 //! Stage 7, emit: [`Artifact`]s → a YAML stream (for stdout) or files under `-o DIR`, and
 //! diagnostics → text. The only module that writes files.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use serde_json::Value;
 
+use crate::cli::Format;
 use crate::diagnostic::{Diagnostic, ErrorKind, Severity};
 use crate::render::{Artifact, Content};
 
@@ -43,6 +44,8 @@ pub struct Output {
     pub text: String,
     /// A Dockerfile rather than a Kubernetes object.
     pub dockerfile: bool,
+    /// `Kind/name` (`Dockerfile/<task>` for a Dockerfile), for summaries.
+    pub label: String,
 }
 
 /// Formats one artifact.
@@ -52,6 +55,7 @@ pub fn prepare(artifact: &Artifact) -> Output {
         Content::Dockerfile(text) => (text.clone(), true),
     };
     Output {
+        label: format!("{}/{}", artifact.kind, artifact.name),
         task: artifact.task.clone(),
         path: Path::new(&artifact.task).join(&artifact.file_name),
         text,
@@ -90,17 +94,35 @@ pub fn dockerfile_note(outputs: &[Output]) -> String {
     )
 }
 
-/// The files `-o DIR` mode writes: `(path relative to DIR, content)`, in path order, with
-/// the `kustomization.yaml` that lists all objects.
-pub fn files(outputs: &[Output]) -> Vec<(PathBuf, String)> {
-    let mut out: Vec<(PathBuf, String)> = outputs
+/// The file `-o DIR` mode keeps of what it wrote, so that `--prune` and `diff` know which
+/// files are taskrender's (and never touch the others).
+pub const MANIFEST: &str = ".taskrender-manifest";
+
+/// A file of `-o DIR` mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileOut {
+    /// Relative to `DIR`, `/`-separated.
+    pub path: String,
+    pub text: String,
+    /// What it holds, for summaries: `Job/train`, `Dockerfile/train`, `Kustomization`.
+    pub label: String,
+}
+
+/// The files `-o DIR` mode writes, in path order, with the `kustomization.yaml` that lists
+/// every object (Dockerfiles are not Kubernetes resources).
+pub fn files(outputs: &[Output]) -> Vec<FileOut> {
+    let mut out: Vec<FileOut> = outputs
         .iter()
-        .map(|o| (o.path.clone(), o.text.clone()))
+        .map(|o| FileOut {
+            path: slash(&o.path),
+            text: o.text.clone(),
+            label: o.label.clone(),
+        })
         .collect();
     let resources: BTreeSet<String> = outputs
         .iter()
         .filter(|o| !o.dockerfile)
-        .map(|o| o.path.to_string_lossy().replace('\\', "/"))
+        .map(|o| slash(&o.path))
         .collect();
     let mut kustomization = String::from(
         "---\n# Written by taskrender: every object it rendered, for `kubectl apply -k`.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
@@ -108,50 +130,155 @@ pub fn files(outputs: &[Output]) -> Vec<(PathBuf, String)> {
     for r in &resources {
         let _ = writeln!(kustomization, "- {r}");
     }
-    out.push((PathBuf::from("kustomization.yaml"), kustomization));
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.push(FileOut {
+        path: "kustomization.yaml".into(),
+        text: kustomization,
+        label: "Kustomization".into(),
+    });
+    out.sort_by(|a, b| a.path.cmp(&b.path));
     out
 }
 
+fn slash(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// What `write_files` did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct WriteReport {
+    pub written: usize,
+    pub pruned: Vec<String>,
+}
+
 /// Writes `files` under `dir`, each atomically (a temporary file in the same folder, then a
-/// rename), leaving a file whose content is already right untouched. Returns the number of
-/// files changed.
-pub fn write_files(dir: &Path, files: &[(PathBuf, String)]) -> Result<usize, Diagnostic> {
-    let mut changed = 0;
-    for (rel, content) in files {
-        let path = dir.join(rel);
-        let fail = |e: &std::io::Error| {
-            Diagnostic::new(ErrorKind::Write {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            })
-        };
-        if std::fs::read(&path).is_ok_and(|old| old == content.as_bytes()) {
+/// rename), leaving a file whose content is already right untouched, and records them in
+/// `DIR/.taskrender-manifest`. With `prune`, files the previous manifest lists that this run
+/// did not render are deleted; files taskrender never wrote are never touched. Without it,
+/// such stale files stay listed, so a later `--prune` still finds them.
+pub fn write_files(dir: &Path, files: &[FileOut], prune: bool) -> Result<WriteReport, Diagnostic> {
+    let mut report = WriteReport::default();
+    let previous = read_manifest(dir);
+    for f in files {
+        if write_atomic(dir, &f.path, &f.text)? {
+            report.written += 1;
+        }
+    }
+    let current: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let mut owned: BTreeSet<String> = current.iter().map(|p| (*p).to_owned()).collect();
+    for old in previous.iter().filter(|p| !current.contains(p.as_str())) {
+        let path = dir.join(old);
+        if !path.is_file() {
             continue;
         }
-        let parent = path.parent().unwrap_or(dir);
-        std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = parent.join(format!(
-            ".{file_name}.taskrender-{}.tmp",
-            std::process::id()
-        ));
-        let result = std::fs::File::create(&tmp)
-            .and_then(|mut f| {
-                f.write_all(content.as_bytes())?;
-                f.sync_all()
-            })
-            .and_then(|()| std::fs::rename(&tmp, &path));
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(fail(&e));
+        if prune {
+            std::fs::remove_file(&path).map_err(|e| write_error(&path, &e))?;
+            // Remove the Task's folder too once it is empty (never a folder with other files).
+            if let Some(parent) = path.parent().filter(|p| *p != dir) {
+                let _ = std::fs::remove_dir(parent);
+            }
+            report.pruned.push(old.clone());
+        } else {
+            owned.insert(old.clone());
         }
-        changed += 1;
     }
-    Ok(changed)
+    let mut manifest = String::from(
+        "# Files written by `taskrender render -o`; `--prune` deletes those it no longer renders.\n",
+    );
+    for p in &owned {
+        manifest.push_str(p);
+        manifest.push('\n');
+    }
+    write_atomic(dir, MANIFEST, &manifest)?;
+    Ok(report)
+}
+
+/// The paths a previous `render -o` recorded in `dir` (empty when there is no manifest).
+/// Only plain relative paths are believed: never `..`, never absolute.
+pub fn read_manifest(dir: &Path) -> BTreeSet<String> {
+    let Ok(text) = std::fs::read_to_string(dir.join(MANIFEST)) else {
+        return BTreeSet::new();
+    };
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter(|l| !l.starts_with('/') && !l.split('/').any(|seg| seg == ".." || seg.is_empty()))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The files of `dir` that are taskrender's: those its manifest lists, or, for a folder
+/// written before manifests existed, those named like its output (`kustomization.yaml`,
+/// `<task>/<Kind>.yaml`, `<task>/Dockerfile`).
+pub fn read_owned(dir: &Path) -> BTreeMap<String, String> {
+    let mut paths = read_manifest(dir);
+    if paths.is_empty() {
+        paths.insert("kustomization.yaml".into());
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || !entry.path().is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(entry.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let file_name = file.file_name().to_string_lossy().into_owned();
+                let looks_ours = file_name == "Dockerfile"
+                    || (Path::new(&file_name)
+                        .extension()
+                        .is_some_and(|e| e == "yaml")
+                        && file_name.starts_with(|c: char| c.is_ascii_uppercase()));
+                if looks_ours {
+                    paths.insert(format!("{name}/{file_name}"));
+                }
+            }
+        }
+    }
+    paths
+        .into_iter()
+        .filter_map(|p| {
+            std::fs::read_to_string(dir.join(&p))
+                .ok()
+                .map(|text| (p, text))
+        })
+        .collect()
+}
+
+fn write_error(path: &Path, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::new(ErrorKind::Write {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Writes one file atomically unless it already holds `content`; `true` if written.
+fn write_atomic(dir: &Path, rel: &str, content: &str) -> Result<bool, Diagnostic> {
+    let path = dir.join(rel);
+    if std::fs::read(&path).is_ok_and(|old| old == content.as_bytes()) {
+        return Ok(false);
+    }
+    let parent = path.parent().unwrap_or(dir);
+    std::fs::create_dir_all(parent).map_err(|e| write_error(&path, &e))?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = parent.join(format!(
+        ".{file_name}.taskrender-{}.tmp",
+        std::process::id()
+    ));
+    let result = std::fs::File::create(&tmp)
+        .and_then(|mut f| {
+            f.write_all(content.as_bytes())?;
+            f.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&tmp, &path));
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(write_error(&path, &e));
+    }
+    Ok(true)
 }
 
 /// Renders diagnostics as miette's graphical reports (80 columns, no links), in colour
@@ -206,6 +333,88 @@ fn without_huge_snippet(d: &Diagnostic) -> Diagnostic {
         None => place,
     });
     short
+}
+
+/// Diagnostics in the chosen format: the text for stderr. `wrote_nothing` adds "nothing
+/// was written" to the human summary of a failed render.
+pub fn report(
+    diagnostics: &[Diagnostic],
+    format: Format,
+    color: bool,
+    wrote_nothing: bool,
+) -> String {
+    match format {
+        Format::Human if diagnostics.is_empty() => String::new(),
+        Format::Human => human_report(diagnostics, color) + &summary(diagnostics, wrote_nothing),
+        Format::Json => diagnostics.iter().map(|d| json_line(d) + "\n").collect(),
+        Format::Github => diagnostics.iter().map(|d| github_line(d) + "\n").collect(),
+    }
+}
+
+/// `(line, column)`, 1-based.
+type LineCol = (usize, usize);
+
+/// Where a diagnostic is: file name, start and end `(line, column)`, 1-based.
+fn place(d: &Diagnostic) -> Option<(&str, LineCol, LineCol)> {
+    let file = d.file.as_ref()?;
+    let span = d.primary_span()?;
+    Some((
+        file.name.as_str(),
+        file.line_col(span.start),
+        file.line_col(span.end),
+    ))
+}
+
+fn severity(d: &Diagnostic) -> &'static str {
+    match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// One diagnostic as a JSON object (the `--format json` contract; fields never removed).
+pub fn json_line(d: &Diagnostic) -> String {
+    let place = place(d);
+    serde_json::json!({
+        "code": d.kind.code(),
+        "severity": severity(d),
+        "message": d.kind.to_string(),
+        "file": place.map(|p| p.0),
+        "line": place.map(|p| p.1.0),
+        "column": place.map(|p| p.1.1),
+        "end": place.map(|p| serde_json::json!({"line": p.2.0, "column": p.2.1})),
+        "label": d.labels.first().map(|l| l.text.as_str()).filter(|t| !t.is_empty()),
+        "help": d.help,
+    })
+    .to_string()
+}
+
+/// One diagnostic as a GitHub Actions workflow command (an annotation on the file).
+pub fn github_line(d: &Diagnostic) -> String {
+    // Workflow-command escaping: data escapes %, CR, LF; properties also `:` and `,`.
+    let data = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    let mut props = Vec::new();
+    if let Some((file, (line, col), (end_line, end_col))) = place(d) {
+        props.push(format!("file={}", prop(file)));
+        props.push(format!("line={line}"));
+        props.push(format!("col={col}"));
+        props.push(format!("endLine={end_line}"));
+        if end_line == line {
+            props.push(format!("endColumn={end_col}"));
+        }
+    }
+    props.push(format!("title={}", prop(d.kind.code())));
+    let mut message = d.kind.to_string();
+    if let Some(help) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    format!("::{} {}::{}", severity(d), props.join(","), data(&message))
 }
 
 /// The closing line of a run with problems, like cargo's.

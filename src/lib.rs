@@ -9,7 +9,9 @@
 
 pub mod cli;
 pub mod diagnostic;
+pub mod diff;
 pub mod emit;
+pub mod explain;
 pub mod profile;
 pub mod quantity;
 pub mod render;
@@ -54,32 +56,15 @@ pub struct Terminal {
 /// Runs one command line.
 pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
     match cli.command {
-        Command::Render(args) => {
-            let color = use_color(args.input.color, terminal);
-            let result = pipeline(&args.input, false, stdin);
-            finish(
-                result,
-                color,
-                |outputs, out| match &args.output {
-                    None => {
-                        out.stdout = emit::stream(outputs, args.dockerfile).into_bytes();
-                        if !args.dockerfile {
-                            out.stderr.push_str(&emit::dockerfile_note(outputs));
-                        }
-                        Ok(())
-                    }
-                    Some(dir) => emit::write_files(dir, &emit::files(outputs)).map(|_| ()),
-                },
-                true,
-            )
-        }
+        Command::Render(args) => render_command(&args, stdin, terminal),
+        Command::Diff(args) => diff_command(&args, stdin, terminal),
         Command::Check(args) => {
             let color = use_color(args.input.color, terminal);
             let result = pipeline(&args.input, args.strict, stdin);
             let tasks = result.tasks;
             let files = result.files;
-            let mut outcome = finish(result, color, |_, _| Ok(()), false);
-            if outcome.code == EXIT_OK {
+            let mut outcome = finish(result, args.input.format, color, |_, _| Ok(()), false);
+            if outcome.code == EXIT_OK && args.input.format == cli::Format::Human {
                 let _ = writeln!(
                     outcome.stderr,
                     "ok: {tasks} Task{} in {files} file{}",
@@ -101,6 +86,31 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
         Command::Profiles { command } => {
             profiles_command(command, stdin, use_color(Color::Auto, terminal))
         }
+        Command::Explain { field } => {
+            let schema: serde_json::Value =
+                serde_json::from_str(schema::TASK_SCHEMA).expect("checked-in schema is JSON");
+            match explain::explain(&schema, &field) {
+                Ok(text) => Outcome {
+                    stdout: text.into_bytes(),
+                    ..Outcome::default()
+                },
+                Err(message) => Outcome {
+                    stderr: format!("error: {message}\n"),
+                    code: EXIT_USAGE,
+                    ..Outcome::default()
+                },
+            }
+        }
+        Command::Man => {
+            let mut stdout = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut stdout)
+                .expect("writing to memory cannot fail");
+            Outcome {
+                stdout,
+                ..Outcome::default()
+            }
+        }
         Command::Completions { shell } => {
             let mut stdout = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "taskrender", &mut stdout);
@@ -110,6 +120,66 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
             }
         }
     }
+}
+
+/// `taskrender render`.
+fn render_command(args: &cli::RenderArgs, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
+    let color = use_color(args.input.color, terminal);
+    let result = pipeline(&args.input, false, stdin);
+    finish(
+        result,
+        args.input.format,
+        color,
+        |outputs, out| match &args.output {
+            None => {
+                out.stdout = emit::stream(outputs, args.dockerfile).into_bytes();
+                if !args.dockerfile {
+                    out.stderr.push_str(&emit::dockerfile_note(outputs));
+                }
+                Ok(())
+            }
+            Some(dir) => {
+                let report = emit::write_files(dir, &emit::files(outputs), args.prune)?;
+                for path in report.pruned {
+                    let _ = writeln!(out.stderr, "pruned {path}");
+                }
+                Ok(())
+            }
+        },
+        true,
+    )
+}
+
+/// `taskrender diff`.
+fn diff_command(args: &cli::DiffArgs, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
+    let color = use_color(args.input.color, terminal);
+    let result = pipeline(&args.input, false, stdin);
+    let old = emit::read_owned(&args.against);
+    let mut outcome = finish(
+        result,
+        args.input.format,
+        color,
+        |outputs, out| {
+            let d = diff::diff(&emit::files(outputs), &old, color);
+            out.stdout = d.text.into_bytes();
+            if d.drift {
+                out.code = EXIT_INVALID;
+            }
+            Ok(())
+        },
+        false,
+    );
+    if outcome.stdout.is_empty()
+        && outcome.code == EXIT_OK
+        && args.input.format == cli::Format::Human
+    {
+        let _ = writeln!(
+            outcome.stderr,
+            "no drift: `{}` matches the Tasks",
+            args.against.display()
+        );
+    }
+    outcome
 }
 
 /// `taskrender profiles list | show`.
@@ -218,6 +288,7 @@ pub struct PipelineResult {
 /// Reports diagnostics; emits only if there is no error at all.
 fn finish(
     result: PipelineResult,
+    format: cli::Format,
     color: bool,
     emit: impl FnOnce(&[Output], &mut Outcome) -> Result<(), Diagnostic>,
     renders: bool,
@@ -228,17 +299,15 @@ fn finish(
     if !has_errors && let Err(e) = emit(&result.outputs, &mut out) {
         diagnostics.push(e);
     }
-    if !diagnostics.is_empty() {
-        out.stderr
-            .push_str(&emit::human_report(&diagnostics, color));
-        out.stderr
-            .push_str(&emit::summary(&diagnostics, has_errors && renders));
+    out.stderr.push_str(&emit::report(
+        &diagnostics,
+        format,
+        color,
+        has_errors && renders,
+    ));
+    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        out.code = EXIT_INVALID;
     }
-    out.code = if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-        EXIT_INVALID
-    } else {
-        EXIT_OK
-    };
     out
 }
 

@@ -484,3 +484,284 @@ fn strict_check_warns_where_enforce_overrides_the_task() {
         "a key enforce does not set is no conflict: {err}"
     );
 }
+
+fn serve(name: &str, port: u16) -> String {
+    format!(
+        "name: {name}\naction: serve\nfunction: {{image: nginx:1.27}}\nservice_ports: [{{port: {port}}}]\n"
+    )
+}
+
+#[test]
+fn diff_reports_added_removed_and_changed_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "tasks/api.yaml", &serve("api", 80));
+    write(dir.path(), "tasks/web.yaml", &serve("web", 80));
+    let out = taskrender(dir.path(), &["render", "tasks", "-o", "deploy"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let same = taskrender(dir.path(), &["diff", "tasks", "--against", "deploy"], b"");
+    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
+    assert!(same.stdout.is_empty());
+    assert_eq!(stderr(&same), "no drift: `deploy` matches the Tasks\n");
+
+    write(dir.path(), "tasks/api.yaml", &serve("api", 8080));
+    std::fs::remove_file(dir.path().join("tasks/web.yaml")).unwrap();
+    write(dir.path(), "tasks/train.yaml", &job("train"));
+    let drift = taskrender(dir.path(), &["diff", "tasks", "--against", "deploy"], b"");
+    assert_eq!(drift.status.code(), Some(1));
+    let text = String::from_utf8(drift.stdout).unwrap();
+    let summary: Vec<&str> = text.lines().take_while(|l| !l.is_empty()).collect();
+    assert_eq!(
+        summary,
+        [
+            "~ changed Deployment/api (api/Deployment.yaml)",
+            "~ changed Service/api (api/Service.yaml)",
+            "~ changed Kustomization (kustomization.yaml)",
+            "+ added Job/train (train/Job.yaml)",
+            "- removed Deployment/web (web/Deployment.yaml)",
+            "- removed Service/web (web/Service.yaml)",
+        ]
+    );
+    assert!(
+        text.contains("--- a/api/Service.yaml\n+++ b/api/Service.yaml\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("-  - name: port-80\n-    port: 80\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("+  - name: port-8080\n+    port: 8080\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\u{1b}'),
+        "no colour when stdout is not a terminal"
+    );
+}
+
+#[test]
+fn diff_reads_stdin_and_treats_a_missing_folder_as_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = taskrender(
+        dir.path(),
+        &["diff", "-", "--against", "nowhere"],
+        job("x").as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(
+            "+ added Kustomization (kustomization.yaml)\n+ added Job/x (x/Job.yaml)\n"
+        ),
+        "{text}"
+    );
+    let usage = taskrender(dir.path(), &["diff", "-"], b"");
+    assert_eq!(usage.status.code(), Some(2), "--against is required");
+}
+
+#[test]
+fn prune_deletes_only_files_taskrender_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "tasks/a.yaml", &job("a"));
+    write(dir.path(), "tasks/b.yaml", &job("b"));
+    assert_eq!(
+        taskrender(dir.path(), &["render", "tasks", "-o", "out"], b"")
+            .status
+            .code(),
+        Some(0)
+    );
+    // Foreign files, including one where a rendered file could be.
+    write(dir.path(), "out/README.md", "mine");
+    write(dir.path(), "out/b/notes.txt", "mine too");
+    write(dir.path(), "out/c/Job.yaml", "not written by taskrender");
+    std::fs::remove_file(dir.path().join("tasks/b.yaml")).unwrap();
+
+    // Without --prune the stale file stays (and stays owned).
+    assert_eq!(
+        taskrender(dir.path(), &["render", "tasks", "-o", "out"], b"")
+            .status
+            .code(),
+        Some(0)
+    );
+    assert!(dir.path().join("out/b/Job.yaml").exists());
+
+    let out = taskrender(
+        dir.path(),
+        &["render", "tasks", "-o", "out", "--prune"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "pruned b/Job.yaml\n");
+    assert!(!dir.path().join("out/b/Job.yaml").exists());
+    for foreign in ["out/README.md", "out/b/notes.txt", "out/c/Job.yaml"] {
+        assert!(dir.path().join(foreign).exists(), "{foreign} must survive");
+    }
+    let manifest = std::fs::read_to_string(dir.path().join("out/.taskrender-manifest")).unwrap();
+    assert!(
+        manifest.ends_with("\na/Job.yaml\nkustomization.yaml\n"),
+        "{manifest}"
+    );
+}
+
+#[test]
+fn manifest_paths_cannot_escape_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "t.yaml", &job("a"));
+    write(dir.path(), "precious.txt", "keep");
+    write(
+        dir.path(),
+        "out/.taskrender-manifest",
+        "../precious.txt\n/etc/passwd\na//b\n",
+    );
+    let out = taskrender(
+        dir.path(),
+        &["render", "t.yaml", "-o", "out", "--prune"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(dir.path().join("precious.txt").exists());
+}
+
+#[test]
+fn json_diagnostics_have_stable_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "t.yaml",
+        "name: x\naction: job\nfunction: {image: busybox}\nreplica: 2\n",
+    );
+    let out = taskrender(dir.path(), &["check", "t.yaml", "--format", "json"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = stderr(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "one object per diagnostic and nothing else");
+    let d = &lines[0];
+    assert_eq!(d["code"], "spec::unknown_field");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["message"], "unknown key `replica` in the Task");
+    assert_eq!(d["file"], "t.yaml");
+    assert_eq!(d["line"], 4);
+    assert_eq!(d["column"], 1);
+    assert_eq!(d["end"], serde_json::json!({"line": 4, "column": 8}));
+    assert_eq!(d["help"], "did you mean `replicas`?");
+    // success prints nothing in JSON mode
+    write(dir.path(), "ok.yaml", &job("ok"));
+    let ok = taskrender(dir.path(), &["check", "ok.yaml", "--format", "json"], b"");
+    assert_eq!((ok.status.code(), ok.stderr.len()), (Some(0), 0));
+}
+
+#[test]
+fn github_annotations() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "t.yaml",
+        "name: x\naction: job\nfunction: {image: busybox}\nenvs: [{name: A, value: 1}]\n",
+    );
+    let out = taskrender(dir.path(), &["render", "t.yaml", "--format", "github"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "::error file=t.yaml,line=4,col=25,endLine=4,endColumn=26,title=spec%3A%3Atype::`envs[0].value` must be a string, found number `1`%0Ahelp: quote it to make it a string: `\"1\"`\n"
+    );
+}
+
+#[test]
+fn explain_and_man() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = taskrender(dir.path(), &["explain", "volumes.spec.size_limit"], b"");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("FIELD:   volumes.spec.size_limit\nWHEN:    volume_type: empty_dir\n"),
+        "{text}"
+    );
+    let bad = taskrender(dir.path(), &["explain", "replica"], b"");
+    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(
+        stderr(&bad),
+        "error: no field `replica`; did you mean `replicas`?\n"
+    );
+    let man = taskrender(dir.path(), &["man"], b"");
+    assert!(
+        String::from_utf8(man.stdout)
+            .unwrap()
+            .contains(".TH taskrender 1")
+    );
+}
+
+/// The README's CI recipe, as written, in a scratch git repository.
+#[test]
+fn ci_recipe_fails_on_a_stale_output_and_passes_after_rendering() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    if git(&["init", "-q"]).status.code() != Some(0) {
+        return; // no git on this machine
+    }
+    git(&["config", "user.email", "ci@example.com"]);
+    git(&["config", "user.name", "ci"]);
+    write(dir.path(), "tasks/web.yaml", &serve("web", 80));
+    assert_eq!(
+        taskrender(dir.path(), &["render", "tasks/", "-o", "deploy/"], b"")
+            .status
+            .code(),
+        Some(0)
+    );
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "render"]);
+
+    // Someone edits a Task but forgets to re-render.
+    write(dir.path(), "tasks/web.yaml", &serve("web", 8080));
+    assert_eq!(
+        taskrender(dir.path(), &["diff", "tasks/", "--against", "deploy/"], b"")
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        taskrender(
+            dir.path(),
+            &["render", "tasks/", "-o", "deploy/", "--prune"],
+            b""
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(
+        git(&["diff", "--exit-code", "--quiet"]).status.code(),
+        Some(1),
+        "the re-render shows as a change"
+    );
+    git(&["commit", "-qam", "re-render"]);
+    assert_eq!(
+        taskrender(dir.path(), &["diff", "tasks/", "--against", "deploy/"], b"")
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        taskrender(
+            dir.path(),
+            &["render", "tasks/", "-o", "deploy/", "--prune"],
+            b""
+        )
+        .status
+        .code(),
+        Some(0)
+    );
+    assert_eq!(
+        git(&["status", "--porcelain"]).stdout,
+        b"",
+        "rendering again changes nothing"
+    );
+}

@@ -1,0 +1,151 @@
+//! `taskrender diff`: what rendering now would change in a folder written by `render -o`,
+//! as a per-object summary and unified diffs. Pure: the folder is read by `emit`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use crate::emit::FileOut;
+
+/// The comparison: text for stdout, and whether anything differs.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Drift {
+    pub text: String,
+    pub drift: bool,
+}
+
+/// Compares the files a render would write with the files taskrender owns in the folder.
+/// First a line per file that differs (`+ added Job/train`, `- removed Service/web`,
+/// `~ changed Deployment/api`), then their unified diffs; colour when `color`.
+pub fn diff(new: &[FileOut], old: &BTreeMap<String, String>, color: bool) -> Drift {
+    let new_by_path: BTreeMap<&str, &FileOut> = new.iter().map(|f| (f.path.as_str(), f)).collect();
+    let paths: BTreeSet<&str> = new_by_path
+        .keys()
+        .copied()
+        .chain(old.keys().map(String::as_str))
+        .collect();
+    let paint = |code: &str, s: &str| {
+        if color {
+            format!("\u{1b}[{code}m{s}\u{1b}[0m")
+        } else {
+            s.to_owned()
+        }
+    };
+    let mut summary = String::new();
+    let mut diffs = String::new();
+    for path in paths {
+        let before = old.get(path).map(String::as_str);
+        let after = new_by_path.get(path).map(|f| f.text.as_str());
+        let (mark, verb, code, label) = match (before, after) {
+            (None, Some(_)) => ('+', "added", "32", new_by_path[path].label.clone()),
+            (Some(text), None) => ('-', "removed", "31", label_of(path, text)),
+            (Some(b), Some(a)) if b != a => ('~', "changed", "33", new_by_path[path].label.clone()),
+            _ => continue,
+        };
+        let _ = writeln!(
+            summary,
+            "{}",
+            paint(code, &format!("{mark} {verb} {label} ({path})"))
+        );
+        let text = similar::TextDiff::from_lines(before.unwrap_or(""), after.unwrap_or(""));
+        let old_name = if before.is_some() {
+            format!("a/{path}")
+        } else {
+            "/dev/null".into()
+        };
+        let new_name = if after.is_some() {
+            format!("b/{path}")
+        } else {
+            "/dev/null".into()
+        };
+        let unified = text
+            .unified_diff()
+            .context_radius(3)
+            .header(&old_name, &new_name)
+            .to_string();
+        for line in unified.lines() {
+            let code = match line.as_bytes().first() {
+                Some(b'+') if !line.starts_with("+++") => Some("32"),
+                Some(b'-') if !line.starts_with("---") => Some("31"),
+                Some(b'@') => Some("36"),
+                _ => None,
+            };
+            let _ = writeln!(
+                diffs,
+                "{}",
+                code.map_or_else(|| line.to_owned(), |c| paint(c, line))
+            );
+        }
+    }
+    if summary.is_empty() {
+        return Drift::default();
+    }
+    Drift {
+        text: format!("{summary}\n{diffs}"),
+        drift: true,
+    }
+}
+
+/// `Kind/name` of a file that is no longer rendered, read from its text.
+fn label_of(path: &str, text: &str) -> String {
+    if path == "kustomization.yaml" {
+        return "Kustomization".into();
+    }
+    if path.ends_with("/Dockerfile") {
+        return format!("Dockerfile/{}", path.trim_end_matches("/Dockerfile"));
+    }
+    let field = |key: &str, indent: &str| {
+        text.lines().find_map(|l| {
+            l.strip_prefix(indent)
+                .and_then(|l| l.strip_prefix(key))
+                .map(|v| v.trim().trim_matches('"').to_owned())
+        })
+    };
+    match (field("kind:", ""), field("name:", "  ")) {
+        (Some(kind), Some(name)) => format!("{kind}/{name}"),
+        _ => path.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, text: &str, label: &str) -> FileOut {
+        FileOut {
+            path: path.into(),
+            text: text.into(),
+            label: label.into(),
+        }
+    }
+
+    #[test]
+    fn identical_folders_have_no_drift() {
+        let new = [file("a/Job.yaml", "x\n", "Job/a")];
+        let old = BTreeMap::from([("a/Job.yaml".to_owned(), "x\n".to_owned())]);
+        assert_eq!(diff(&new, &old, false), Drift::default());
+    }
+
+    #[test]
+    fn summary_then_unified_diffs() {
+        let new = [
+            file("a/Job.yaml", "kind: Job\nspec: 2\n", "Job/a"),
+            file("b/Job.yaml", "n\n", "Job/b"),
+        ];
+        let old = BTreeMap::from([
+            ("a/Job.yaml".to_owned(), "kind: Job\nspec: 1\n".to_owned()),
+            (
+                "c/Service.yaml".to_owned(),
+                "---\nkind: Service\nmetadata:\n  name: c\n".to_owned(),
+            ),
+        ]);
+        let d = diff(&new, &old, false);
+        assert!(d.drift);
+        assert_eq!(
+            d.text,
+            "~ changed Job/a (a/Job.yaml)\n+ added Job/b (b/Job.yaml)\n- removed Service/c (c/Service.yaml)\n\n\
+             --- a/a/Job.yaml\n+++ b/a/Job.yaml\n@@ -1,2 +1,2 @@\n kind: Job\n-spec: 1\n+spec: 2\n\
+             --- /dev/null\n+++ b/b/Job.yaml\n@@ -0,0 +1 @@\n+n\n\
+             --- a/c/Service.yaml\n+++ /dev/null\n@@ -1,4 +0,0 @@\n----\n-kind: Service\n-metadata:\n-  name: c\n"
+        );
+    }
+}
