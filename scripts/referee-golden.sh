@@ -20,6 +20,16 @@ for expected in fixtures/*/*/expected; do
 done
 cargo run --quiet --locked -- render examples/ -o "$work/examples"
 echo "referee-golden: $n fixture trees and examples/"
+# The Task schema as editors use it: every single-document Task of a successful case and
+# every example must be valid under an independent validator (check-jsonschema).
+venv="${REFEREE_VENV:-$HOME/.cache/referees}"
+mapfile -t tasks < <(for t in fixtures/*/*/task.yaml examples/*.yaml; do
+  d="$(dirname "$t")/expected"
+  { [ -d "$d" ] && [ ! -f "$d/stderr" ] || [[ "$t" == examples/* ]]; } || continue
+  grep -q '^---' "$t" || echo "$t"
+done)
+"$venv/bin/check-jsonschema" --schemafile schemas/task.schema.json "${tasks[@]}"
+echo "referee-golden: ${#tasks[@]} Task files valid under check-jsonschema"
 default_skips="$(sed -n 's/^DEFAULT_CHECKOV_SKIP="\(.*\)"$/\1/p' "$REFEREE/check.sh")"
 project_skips="$(grep -o '^CKV[0-9A-Z_]*' tests/checkov-skips.txt | paste -sd, -)"
 export REFEREE_CHECKOV_SKIP="${default_skips}${project_skips:+,$project_skips}"
