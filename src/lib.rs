@@ -50,6 +50,7 @@ pub struct Outcome {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Terminal {
     pub stderr_is_tty: bool,
+    pub stdout_is_tty: bool,
     pub no_color: bool,
 }
 
@@ -153,6 +154,14 @@ fn render_command(args: &cli::RenderArgs, stdin: &mut dyn Read, terminal: Termin
 /// `taskrender diff`.
 fn diff_command(args: &cli::DiffArgs, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
     let color = use_color(args.input.color, terminal);
+    // The diff goes to stdout: colour it when stdout is a terminal.
+    let diff_color = use_color(
+        args.input.color,
+        Terminal {
+            stderr_is_tty: terminal.stdout_is_tty,
+            ..terminal
+        },
+    );
     let result = pipeline(&args.input, false, stdin);
     let old = emit::read_owned(&args.against);
     let mut outcome = finish(
@@ -160,7 +169,7 @@ fn diff_command(args: &cli::DiffArgs, stdin: &mut dyn Read, terminal: Terminal) 
         args.input.format,
         color,
         |outputs, out| {
-            let d = diff::diff(&emit::files(outputs), &old, color);
+            let d = diff::diff(&emit::files(outputs), &old, diff_color);
             out.stdout = d.text.into_bytes();
             if d.drift {
                 out.code = EXIT_INVALID;

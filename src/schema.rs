@@ -620,38 +620,34 @@ mod tests {
         validate(&docs[0])
     }
 
-    /// The checked-in schema is what the Rust types generate. Bless with `UPDATE_SCHEMA=1`.
-    #[test]
-    fn schema_file_is_fresh() {
-        let generated = serde_json::to_string_pretty(&generate_task_schema()).unwrap() + "\n";
+    /// A checked-in schema is what the Rust types generate. Bless with `UPDATE_SCHEMA=1`.
+    fn assert_fresh(file: &str, generated: &Value, checked_in: &str) {
+        let generated = serde_json::to_string_pretty(generated).unwrap() + "\n";
         if std::env::var_os("UPDATE_SCHEMA").is_some() {
             std::fs::write(
-                concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/task.schema.json"),
+                format!("{}/schemas/{file}", env!("CARGO_MANIFEST_DIR")),
                 &generated,
             )
             .unwrap();
             return;
         }
         assert!(
-            generated == TASK_SCHEMA,
-            "schemas/task.schema.json is stale: run `UPDATE_SCHEMA=1 cargo test schema_file_is_fresh`"
+            generated == checked_in,
+            "schemas/{file} is stale: run `UPDATE_SCHEMA=1 cargo test schema_file_is_fresh`"
         );
     }
 
     #[test]
+    fn schema_file_is_fresh() {
+        assert_fresh("task.schema.json", &generate_task_schema(), TASK_SCHEMA);
+    }
+
+    #[test]
     fn profile_schema_file_is_fresh() {
-        let generated = serde_json::to_string_pretty(&generate_profile_schema()).unwrap() + "\n";
-        if std::env::var_os("UPDATE_SCHEMA").is_some() {
-            std::fs::write(
-                concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/profile.schema.json"),
-                &generated,
-            )
-            .unwrap();
-            return;
-        }
-        assert!(
-            generated == PROFILE_SCHEMA,
-            "schemas/profile.schema.json is stale: run `UPDATE_SCHEMA=1 cargo test schema_file_is_fresh`"
+        assert_fresh(
+            "profile.schema.json",
+            &generate_profile_schema(),
+            PROFILE_SCHEMA,
         );
     }
 
