@@ -120,8 +120,17 @@ mod tests {
 
     #[test]
     fn colour_when_asked() {
-        let d = diff(&[file("a/Job.yaml", "x\n", "Job/a")], &BTreeMap::new(), true);
-        assert!(d.text.starts_with("\u{1b}[32m+ added Job/a (a/Job.yaml)\u{1b}[0m\n"), "{:?}", d.text);
+        let d = diff(
+            &[file("a/Job.yaml", "x\n", "Job/a")],
+            &BTreeMap::new(),
+            true,
+        );
+        assert!(
+            d.text
+                .starts_with("\u{1b}[32m+ added Job/a (a/Job.yaml)\u{1b}[0m\n"),
+            "{:?}",
+            d.text
+        );
         assert!(d.text.contains("\u{1b}[32m+x\u{1b}[0m\n"), "{:?}", d.text);
     }
 
