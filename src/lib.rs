@@ -134,7 +134,7 @@ fn render_command(args: &cli::RenderArgs, stdin: &mut dyn Read, terminal: Termin
         |outputs, out| match &args.output {
             None => {
                 out.stdout = emit::stream(outputs, args.dockerfile).into_bytes();
-                if !args.dockerfile {
+                if !args.dockerfile && args.input.format == cli::Format::Human {
                     out.stderr.push_str(&emit::dockerfile_note(outputs));
                 }
                 Ok(())
