@@ -18,8 +18,8 @@ use crate::spec::parse::escape_segment;
 pub enum Problem {
     /// The object type has no such field: the JSON pointer within the patch.
     Dropped(String),
-    /// A value of the wrong type (serde's message).
-    Invalid(String),
+    /// A value of the wrong type: the JSON pointer of the field, and serde's message.
+    Invalid(String, String),
 }
 
 /// Merges `patch` into `object` and checks the result against the type `T`.
@@ -28,8 +28,14 @@ pub fn apply<T: Serialize + DeserializeOwned>(
     patch: &Value,
 ) -> Result<(), Problem> {
     merge_patch(object, patch);
-    let typed: T =
-        serde_json::from_value(object.clone()).map_err(|e| Problem::Invalid(e.to_string()))?;
+    let typed: T = serde_path_to_error::deserialize(object.clone()).map_err(|e| {
+        let mut pointer = String::new();
+        for seg in e.path() {
+            pointer.push('/');
+            pointer.push_str(&escape_segment(&seg.to_string()));
+        }
+        Problem::Invalid(pointer, e.into_inner().to_string())
+    })?;
     let round_trip = serde_json::to_value(&typed).expect("Kubernetes objects serialize to JSON");
     match dropped(patch, &round_trip, &mut String::new()) {
         Some(pointer) => Err(Problem::Dropped(pointer)),
@@ -114,14 +120,31 @@ pub fn diagnostic(profile: &Profile, kind: &str, problem: Problem) -> Diagnostic
                 kind.to_lowercase()
             ))
         }
-        Problem::Invalid(message) => {
+        Problem::Invalid(pointer, message) => {
+            let field = pointer
+                .trim_start_matches('/')
+                .replace('/', ".")
+                .replace("~1", "/")
+                .replace("~0", "~");
+            let problem = if field.is_empty() {
+                message
+            } else {
+                format!("`{field}`: {message}")
+            };
             let d = Diagnostic::new(ErrorKind::InvalidPatch {
                 kind: kind.to_owned(),
-                problem: message,
+                problem,
             });
-            match profile.locate(&format!("/patches/{kind}")) {
-                Some((file, span)) => d.at(file, span, "this patch"),
-                None => d,
+            // The deepest part of the path the profile itself wrote.
+            let mut at = format!("/patches/{kind}{pointer}");
+            loop {
+                if let Some((file, span)) = profile.locate(&at) {
+                    break d.at(file, span, "does not fit this field");
+                }
+                match at.rfind('/') {
+                    Some(i) if i > "/patches".len() => at.truncate(i),
+                    _ => break d,
+                }
             }
         }
     }
