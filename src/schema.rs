@@ -591,6 +591,31 @@ fn unknown_key(
     })
     .at(&doc.file, doc.spans.key(&key_ptr), "unknown key");
     if let Some(s) = did_you_mean(key, known.iter().copied()) {
+        // A parameter of other actions is no fix on its own: say so.
+        let owner = c.schema.pointer(&format!(
+            "{}/properties/{s}",
+            if pointer.is_empty() {
+                ""
+            } else {
+                "/$defs/Function"
+            }
+        ));
+        let action = doc.value.get("action").and_then(Value::as_str);
+        let accepted: Vec<&str> = owner
+            .and_then(|p| p.get("x-actions"))
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if (pointer.is_empty() || pointer == "/function")
+            && let Some(action) = action
+            && !accepted.is_empty()
+            && !accepted.contains(&action)
+        {
+            return d.with_help(format!(
+                "did you mean `{s}`? (it applies to {}, not to `{action}`)",
+                accepted.join(", ")
+            ));
+        }
         return d.with_help(format!("did you mean `{s}`?"));
     }
     // A `function` key written at the top level, or the other way round.
@@ -692,6 +717,15 @@ mod tests {
         assert_eq!(d[0].kind.code(), "spec::unknown_field");
         assert_eq!(d[0].help.as_deref(), Some("did you mean `replicas`?"));
         assert_eq!(d[0].line_col(), Some((4, 1)));
+    }
+
+    #[test]
+    fn suggestions_say_when_the_fix_belongs_to_another_action() {
+        let d = check("name: a\naction: job\nfunction: {image: x}\nreplica: 2\n");
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some("did you mean `replicas`? (it applies to serve, deploy, not to `job`)")
+        );
     }
 
     #[test]
