@@ -670,7 +670,10 @@ fn json_diagnostics_have_stable_fields() {
     assert_eq!(d["line"], 4);
     assert_eq!(d["column"], 1);
     assert_eq!(d["end"], serde_json::json!({"line": 4, "column": 8}));
-    assert_eq!(d["help"], "did you mean `replicas`? (it applies to serve, deploy, not to `job`)");
+    assert_eq!(
+        d["help"],
+        "did you mean `replicas`? (it applies to serve, deploy, not to `job`)"
+    );
     // success prints nothing in JSON mode
     write(dir.path(), "ok.yaml", &job("ok"));
     let ok = taskrender(dir.path(), &["check", "ok.yaml", "--format", "json"], b"");
