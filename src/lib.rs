@@ -48,14 +48,33 @@ pub struct Outcome {
 
 /// Where the process's streams go, as far as the output depends on it.
 #[derive(Debug, Clone, Copy, Default)]
+#[allow(clippy::struct_excessive_bools)] // independent facts about the process, not a state machine
 pub struct Terminal {
     pub stderr_is_tty: bool,
     pub stdout_is_tty: bool,
+    pub stdin_is_tty: bool,
     pub no_color: bool,
 }
 
 /// Runs one command line.
 pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
+    let input = match &cli.command {
+        Command::Render(a) => Some(&a.input),
+        Command::Diff(a) => Some(&a.input),
+        Command::Check(a) => Some(&a.input),
+        _ => None,
+    };
+    // Reading Tasks from a terminal would only wait for typing that never comes.
+    if terminal.stdin_is_tty && input.is_some_and(|i| i.paths.iter().any(|p| p.as_os_str() == "-"))
+    {
+        return Outcome {
+            stderr: "error: no Task files given, and standard input is a terminal\n\
+                     help: name files or folders (`taskrender render tasks/`), or pipe Tasks in (`cat t.yaml | taskrender render -`)\n"
+                .into(),
+            code: EXIT_USAGE,
+            ..Outcome::default()
+        };
+    }
     match cli.command {
         Command::Render(args) => render_command(&args, stdin, terminal),
         Command::Diff(args) => diff_command(&args, stdin, terminal),
@@ -662,6 +681,29 @@ mod tests {
         fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
             assert_sound(&text);
         }
+    }
+
+    #[test]
+    fn no_input_from_a_terminal_is_a_usage_error() {
+        use clap::Parser;
+        let tty = Terminal {
+            stdin_is_tty: true,
+            ..Terminal::default()
+        };
+        let out = run(
+            Cli::parse_from(["taskrender", "render"]),
+            &mut std::io::empty(),
+            tty,
+        );
+        assert_eq!(out.code, EXIT_USAGE);
+        assert!(out.stderr.starts_with("error: no Task files given"));
+        // a pipe, or named files, are fine
+        let piped = run(
+            Cli::parse_from(["taskrender", "check"]),
+            &mut "name: a\naction: job\nfunction: {image: x}\n".as_bytes(),
+            Terminal::default(),
+        );
+        assert_eq!(piped.code, EXIT_OK, "{}", piped.stderr);
     }
 
     #[test]

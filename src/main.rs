@@ -11,6 +11,7 @@ fn main() -> ExitCode {
     let terminal = Terminal {
         stderr_is_tty: std::io::stderr().is_terminal(),
         stdout_is_tty: std::io::stdout().is_terminal(),
+        stdin_is_tty: std::io::stdin().is_terminal(),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
     };
     let outcome = run(cli, &mut std::io::stdin().lock(), terminal);
