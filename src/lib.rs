@@ -284,9 +284,12 @@ fn profiles_command(command: cli::ProfilesCommand, stdin: &mut dyn Read, color: 
         }
     }
     if !diagnostics.is_empty() {
-        out.stderr
-            .push_str(&emit::human_report(&diagnostics, color));
-        out.stderr.push_str(&emit::summary(&diagnostics, false));
+        out.stderr.push_str(&emit::report(
+            &diagnostics,
+            cli::Format::Human,
+            color,
+            false,
+        ));
         out.code = EXIT_INVALID;
     }
     out

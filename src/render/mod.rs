@@ -31,7 +31,6 @@ pub struct Artifact {
     pub kind: &'static str,
     /// `metadata.name` of the object.
     pub name: String,
-    pub namespace: Option<String>,
     /// File name inside the Task's folder.
     pub file_name: String,
     pub content: Content,
@@ -72,7 +71,6 @@ pub fn render(plan: &Plan) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
                     task: plan.name.clone(),
                     kind: "Dockerfile",
                     name: plan.name.clone(),
-                    namespace: plan.namespace.clone(),
                     file_name: "Dockerfile".into(),
                     content: Content::Dockerfile(build.dockerfile.clone()),
                 });
@@ -179,7 +177,6 @@ fn artifact(plan: &Plan, kind: &'static str, several: bool, value: Value) -> Art
         task: plan.name.clone(),
         kind,
         name,
-        namespace: plan.namespace.clone(),
         file_name,
         content: Content::Object(object),
     }
