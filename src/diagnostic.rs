@@ -18,18 +18,24 @@ macro_rules! error_kinds {
         /// Every kind of problem taskrender reports. The message is lowercase, names user
         /// values in backticks and has no trailing period.
         #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-        pub enum ErrorKind {
+        pub(crate) enum ErrorKind {
             $( $(#[doc = $doc])+ #[error($msg)] $variant $({ $($field: $ty),* })?, )*
         }
 
         impl ErrorKind {
             /// The stable code, `stage::snake_name`: scripts and docs may rely on it.
-            pub fn code(&self) -> &'static str {
+            pub(crate) fn code(&self) -> &'static str {
                 match self { $( Self::$variant { .. } => $code, )* }
             }
 
             /// Every code, in declaration order.
-            pub const CODES: &'static [&'static str] = &[$($code),*];
+            #[cfg(test)]
+            pub(crate) const CODES: &'static [&'static str] = &[$($code),*];
+
+            /// Every code with its doc comment's lines: the source of `docs/codes.md`.
+            #[cfg(test)]
+            pub(crate) const DOCS: &'static [(&'static str, &'static [&'static str])] =
+                &[$(($code, &[$($doc),+])),*];
         }
     };
 }
@@ -54,38 +60,83 @@ error_kinds! {
     /// The document exceeds a parser safety limit (alias expansion, nesting depth, size).
     "yaml::limit" => YamlLimit { message: String } = "YAML safety limit exceeded: {message}",
     /// A file holds no document at all.
-    "spec::empty" => EmptyFile { path: String } = "`{path}` holds no Task",
+    "task::empty" => EmptyFile { path: String } = "`{path}` holds no Task",
     /// A document is not a mapping of Task parameters.
-    "spec::not_a_mapping" => NotAMapping { found: String }
+    "task::not_a_mapping" => NotAMapping { found: String }
         = "a Task must be a mapping of parameters, found {found}",
     /// A mapping key is not a string.
-    "spec::key_not_string" => KeyNotString { found: String } = "keys must be strings, found {found}",
+    "yaml::key_not_string" => KeyNotString { found: String } = "keys must be strings, found {found}",
     /// A key that no Task parameter (or nested object) has.
-    "spec::unknown_field" => UnknownField { field: String, parent: String }
+    "schema::unknown_field" => UnknownField { field: String, parent: String }
         = "unknown key `{field}` in {parent}",
     /// A parameter that exists, but belongs to other actions.
-    "spec::wrong_action" => WrongAction { field: String, action: String }
+    "schema::wrong_action" => WrongAction { field: String, action: String }
         = "`{field}` does not apply to action `{action}`",
     /// A required parameter is absent.
-    "spec::missing_field" => MissingField { field: String, parent: String }
+    "schema::missing_field" => MissingField { field: String, parent: String }
         = "missing `{field}` in {parent}",
     /// A value has the wrong YAML type (string, number, list, mapping).
-    "spec::type" => WrongType { field: String, expected: String, found: String }
+    "schema::type" => WrongType { field: String, expected: String, found: String }
         = "`{field}` must be {expected}, found {found}",
-    /// A value has the right type but is not allowed (pattern, range, enum).
-    "spec::invalid_value" => InvalidValue { field: String, problem: String }
+    /// A value has the right type but breaks a schema rule not listed below.
+    "schema::invalid_value" => InvalidValue { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// A string does not match its format (names, image references, quantities, paths).
+    "schema::pattern" => Pattern { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// A value is not one of the allowed ones (`action`, `service_type`, pull policies…).
+    "schema::enum" => NotOneOf { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// A number is below its minimum or above its maximum.
+    "schema::range" => OutOfRange { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// A string or list is empty, too short or too long.
+    "schema::length" => Length { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// A mapping key is not in the format its mapping requires (label and annotation keys).
+    "schema::invalid_key" => InvalidKey { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// A Task sets a label taskrender sets itself (`app.kubernetes.io/*`, `taskrender.io/profile`).
+    "task::reserved_label" => ReservedLabel { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// A `function.command` string that cannot be split into words (an unclosed quote).
+    "task::command_syntax" => CommandSyntax { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// A volume mounts an existing claim (`claim_name`) and also sets what only a new claim has.
+    "volume::claim_conflict" => ClaimConflict { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// A new `persistent_volume_claim` without `spec.size`.
+    "volume::missing_size" => ClaimWithoutSize { field: String, parent: String }
+        = "missing `{field}` in {parent}",
+    /// A `build` Task whose name leaves no room for the builder Job's `-build` suffix.
+    "build::name_too_long" => BuildNameTooLong { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// A `build` Task with no image to build `FROM`.
+    "build::missing_base_image" => NoBaseImage { field: String, parent: String }
+        = "missing `{field}` in {parent}",
+    /// A build instruction that would break or subvert the Dockerfile.
+    "build::instruction" => Instruction { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// A `build` Task's volume takes a name or path the builder uses itself.
+    "build::reserved_volume" => ReservedVolume { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// A service port gives both `targetPort` and `target_port`.
+    "service::target_port_twice" => TargetPortTwice { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// A `nodePort` on a `ClusterIP` Service.
+    "service::node_port_type" => NodePortType { field: String, problem: String }
         = "invalid `{field}`: {problem}",
     /// Two list items share what must be unique (env names, volume names, mount paths, keys).
-    "spec::duplicate" => Duplicate { what: String, value: String } = "duplicate {what} `{value}`",
+    "task::duplicate" => Duplicate { what: String, value: String } = "duplicate {what} `{value}`",
     /// A resource request is larger than its limit.
-    "spec::request_above_limit" => RequestAboveLimit { resource: String, request: String, limit: String }
+    "task::request_above_limit" => RequestAboveLimit { resource: String, request: String, limit: String }
         = "request `{resource}: {request}` is above its limit `{limit}`",
     /// A uid or gid of 0 (root) without a profile that allows it.
-    "spec::root_id" => RootId { field: String } = "`{field}: 0` would run as root",
+    "task::root_id" => RootId { field: String } = "`{field}: 0` would run as root",
     /// Two Tasks of one run have the same name (their objects or output folders collide).
-    "spec::duplicate_task" => DuplicateTask { name: String } = "two Tasks are named `{name}`",
+    "task::duplicate_name" => DuplicateTask { name: String } = "two Tasks are named `{name}`",
     /// A `serve` Task without `service_ports` (a warning: the Deployment is still rendered).
-    "render::no_service" => NoService { name: String }
+    "service::no_ports" => NoService { name: String }
         = "no Service rendered for `{name}`: it has no `service_ports`",
     /// A `profile:` that no profile folder holds.
     "profile::unknown" => UnknownProfile { name: String } = "unknown profile `{name}`",
@@ -97,10 +148,10 @@ error_kinds! {
     "profile::patch_identity" => PatchIdentity { kind: String, field: String }
         = "a `{kind}` patch may not set `{field}`",
     /// A patch field the Kubernetes object type does not have (it would be dropped).
-    "render::dropped_field" => DroppedField { kind: String, field: String }
+    "profile::patch_unknown_field" => DroppedField { kind: String, field: String }
         = "`{kind}` has no field `{field}`: the patch would be silently dropped",
     /// A patch value of the wrong type for its Kubernetes field.
-    "render::invalid_patch" => InvalidPatch { kind: String, problem: String }
+    "profile::patch_invalid" => InvalidPatch { kind: String, problem: String }
         = "the `{kind}` patch does not fit the object: {problem}",
     /// `check --strict`: the profile's `enforce` overrides a value the Task set.
     "profile::enforced" => Enforced { field: String, profile: String }
@@ -114,31 +165,31 @@ error_kinds! {
 
 /// How bad a diagnostic is. Only errors change the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
+pub(crate) enum Severity {
     Error,
     Warning,
 }
 
 /// A labelled byte range in the diagnostic's file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Label {
-    pub span: Range<usize>,
-    pub text: String,
+pub(crate) struct Label {
+    pub(crate) span: Range<usize>,
+    pub(crate) text: String,
 }
 
 /// One reported problem: what ([`ErrorKind`]), where (file and labelled ranges; the first
 /// label is the primary location) and what to do (`help`).
 #[derive(Debug, Clone)]
-pub struct Diagnostic {
-    pub kind: ErrorKind,
-    pub severity: Severity,
-    pub file: Option<Arc<SourceFile>>,
-    pub labels: Vec<Label>,
-    pub help: Option<String>,
+pub(crate) struct Diagnostic {
+    pub(crate) kind: ErrorKind,
+    pub(crate) severity: Severity,
+    pub(crate) file: Option<Arc<SourceFile>>,
+    pub(crate) labels: Vec<Label>,
+    pub(crate) help: Option<String>,
 }
 
 impl Diagnostic {
-    pub fn new(kind: ErrorKind) -> Self {
+    pub(crate) fn new(kind: ErrorKind) -> Self {
         Self {
             kind,
             severity: Severity::Error,
@@ -150,7 +201,7 @@ impl Diagnostic {
 
     /// Points the diagnostic at `span` in `file`, labelled `text`.
     #[must_use]
-    pub fn at(
+    pub(crate) fn at(
         mut self,
         file: &Arc<SourceFile>,
         span: Range<usize>,
@@ -166,7 +217,7 @@ impl Diagnostic {
 
     /// Adds a secondary label in the same file (ignored when the diagnostic has no file).
     #[must_use]
-    pub fn also(mut self, span: Range<usize>, text: impl Into<String>) -> Self {
+    pub(crate) fn also(mut self, span: Range<usize>, text: impl Into<String>) -> Self {
         if self.file.is_some() {
             self.labels.push(Label {
                 span,
@@ -177,28 +228,28 @@ impl Diagnostic {
     }
 
     #[must_use]
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
     #[must_use]
-    pub fn warning(mut self) -> Self {
+    pub(crate) fn warning(mut self) -> Self {
         self.severity = Severity::Warning;
         self
     }
 
-    pub fn primary_span(&self) -> Option<&Range<usize>> {
+    pub(crate) fn primary_span(&self) -> Option<&Range<usize>> {
         self.labels.first().map(|l| &l.span)
     }
 
     /// `(line, column)`, 1-based, of the primary label.
-    pub fn line_col(&self) -> Option<(usize, usize)> {
+    pub(crate) fn line_col(&self) -> Option<(usize, usize)> {
         Some(self.file.as_ref()?.line_col(self.primary_span()?.start))
     }
 
     /// Sort key that keeps reports in input order: file, position, then code.
-    pub fn sort_key(&self) -> (Option<&str>, usize, &'static str) {
+    pub(crate) fn sort_key(&self) -> (Option<&str>, usize, &'static str) {
         (
             self.file.as_ref().map(|f| f.name.as_str()),
             self.primary_span().map_or(0, |s| s.start),
@@ -275,7 +326,7 @@ impl SourceCode for SourceFile {
 /// The closest candidate to `word`, if one is close enough to be what the user meant:
 /// the same letters ignoring case, `_` and `-` (`nodeSelector` → `node_selector`), or a
 /// small edit distance.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
@@ -316,6 +367,10 @@ mod tests {
         assert_eq!(
             codes,
             [
+                "build::instruction",
+                "build::missing_base_image",
+                "build::name_too_long",
+                "build::reserved_volume",
                 "io::no_task_files",
                 "io::not_utf8",
                 "io::profiles_dir",
@@ -326,27 +381,80 @@ mod tests {
                 "profile::enforced",
                 "profile::invalid",
                 "profile::patch_identity",
+                "profile::patch_invalid",
+                "profile::patch_unknown_field",
                 "profile::template",
                 "profile::unknown",
-                "render::dropped_field",
-                "render::invalid_patch",
-                "render::no_service",
-                "spec::duplicate",
-                "spec::duplicate_task",
-                "spec::empty",
-                "spec::invalid_value",
-                "spec::key_not_string",
-                "spec::missing_field",
-                "spec::not_a_mapping",
-                "spec::request_above_limit",
-                "spec::root_id",
-                "spec::type",
-                "spec::unknown_field",
-                "spec::wrong_action",
+                "schema::enum",
+                "schema::invalid_key",
+                "schema::invalid_value",
+                "schema::length",
+                "schema::missing_field",
+                "schema::pattern",
+                "schema::range",
+                "schema::type",
+                "schema::unknown_field",
+                "schema::wrong_action",
+                "service::no_ports",
+                "service::node_port_type",
+                "service::target_port_twice",
+                "task::command_syntax",
+                "task::duplicate",
+                "task::duplicate_name",
+                "task::empty",
+                "task::not_a_mapping",
+                "task::request_above_limit",
+                "task::reserved_label",
+                "task::root_id",
+                "volume::claim_conflict",
+                "volume::missing_size",
                 "yaml::duplicate_key",
+                "yaml::key_not_string",
                 "yaml::limit",
                 "yaml::syntax",
             ]
+        );
+    }
+
+    /// `docs/codes.md`: every code, grouped by its domain, with when it fires. Bless with
+    /// `UPDATE_DOCS=1 cargo test codes_doc`.
+    #[test]
+    fn codes_doc_is_fresh() {
+        use std::fmt::Write as _;
+        let mut docs: Vec<(&str, String)> = ErrorKind::DOCS
+            .iter()
+            .map(|(code, lines)| {
+                let text: Vec<&str> = lines.iter().map(|l| l.trim()).collect();
+                (*code, text.join(" "))
+            })
+            .collect();
+        docs.sort_unstable();
+        let mut out = String::from(
+            "# Diagnostic codes\n\n\
+             <!-- generated from src/diagnostic.rs by `UPDATE_DOCS=1 cargo test codes_doc`; do not edit -->\n\n\
+             Every diagnostic taskrender reports has a stable code, `domain::rule`: `--format json` \
+             prints it as `code`, `--format github` as the annotation's title, and the human report \
+             above the message. Codes are public: a code is never reused for another rule, and a \
+             renamed code is listed in `CHANGELOG.md`.\n",
+        );
+        let mut domain = "";
+        for (code, text) in &docs {
+            let d = code.split("::").next().unwrap_or_default();
+            if d != domain {
+                domain = d;
+                let _ = write!(out, "\n## `{d}`\n\n| code | when |\n|---|---|\n");
+            }
+            let _ = writeln!(out, "| `{code}` | {} |", text.replace('|', "\\|"));
+        }
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/codes.md");
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::write(path, &out).expect("write docs/codes.md");
+            return;
+        }
+        let checked_in = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            checked_in == out,
+            "docs/codes.md is stale: run `UPDATE_DOCS=1 cargo test codes_doc`"
         );
     }
 

@@ -1,22 +1,20 @@
-//! Stage 7, emit: [`Artifact`]s → a YAML stream (for stdout) or files under `-o DIR`, and
-//! diagnostics → text. The only module that writes files.
+//! Stage 7, emit: [`Artifact`]s → a YAML stream (for stdout) or files under `-o DIR`.
+//! The only module that writes files.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use miette::{GraphicalReportHandler, GraphicalTheme};
 use serde_json::Value;
 
-use crate::cli::Format;
-use crate::diagnostic::{Diagnostic, ErrorKind, Severity};
+use crate::diagnostic::{Diagnostic, ErrorKind};
 use crate::render::{Artifact, Content};
 
 /// YAML of one object: `---`, block style, two-space indent with lists flush under their
 /// key (kubectl's style), and every string that a YAML 1.1 reader would take for
 /// something else (`yes`, `on`, `0755`, `1e3`, `12:30`) quoted.
-pub fn to_yaml(value: &Value) -> String {
+pub(crate) fn to_yaml(value: &Value) -> String {
     let options = serde_saphyr::ser_options! {
         // Never fold long lines: a folded scalar reads back with different whitespace
         // in some readers, and reviewers should see the value as written.
@@ -37,19 +35,19 @@ pub fn to_yaml(value: &Value) -> String {
 /// An artifact formatted for output: its path under `-o DIR` and its bytes. Formatting
 /// happens on the pipeline's workers, so only this light form is kept until emit.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Output {
+pub(crate) struct Output {
     /// Name of the Task it belongs to.
-    pub task: String,
-    pub path: PathBuf,
-    pub text: String,
+    pub(crate) task: String,
+    pub(crate) path: PathBuf,
+    pub(crate) text: String,
     /// A Dockerfile rather than a Kubernetes object.
-    pub dockerfile: bool,
+    pub(crate) dockerfile: bool,
     /// `Kind/name` (`Dockerfile/<task>` for a Dockerfile), for summaries.
-    pub label: String,
+    pub(crate) label: String,
 }
 
 /// Formats one artifact.
-pub fn prepare(artifact: &Artifact) -> Output {
+pub(crate) fn prepare(artifact: &Artifact) -> Output {
     let (text, dockerfile) = match &artifact.content {
         Content::Object(object) => (to_yaml(object), false),
         Content::Dockerfile(text) => (text.clone(), true),
@@ -65,7 +63,7 @@ pub fn prepare(artifact: &Artifact) -> Output {
 
 /// Every object as one multi-document stream, for `kubectl apply -f -`; or, with
 /// `dockerfiles`, every Dockerfile instead, each after a comment naming its Task.
-pub fn stream(outputs: &[Output], dockerfiles: bool) -> String {
+pub(crate) fn stream(outputs: &[Output], dockerfiles: bool) -> String {
     let mut out = String::with_capacity(outputs.iter().map(|o| o.text.len()).sum());
     for o in outputs.iter().filter(|o| o.dockerfile == dockerfiles) {
         if dockerfiles {
@@ -77,7 +75,7 @@ pub fn stream(outputs: &[Output], dockerfiles: bool) -> String {
 }
 
 /// What stdout mode says on stderr when it leaves Dockerfiles out (empty when none).
-pub fn dockerfile_note(outputs: &[Output]) -> String {
+pub(crate) fn dockerfile_note(outputs: &[Output]) -> String {
     let tasks: Vec<&str> = outputs
         .iter()
         .filter(|o| o.dockerfile)
@@ -96,21 +94,21 @@ pub fn dockerfile_note(outputs: &[Output]) -> String {
 
 /// The file `-o DIR` mode keeps of what it wrote, so that `--prune` and `diff` know which
 /// files are taskrender's (and never touch the others).
-pub const MANIFEST: &str = ".taskrender-manifest";
+pub(crate) const MANIFEST: &str = ".taskrender-manifest";
 
 /// A file of `-o DIR` mode.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileOut {
+pub(crate) struct FileOut {
     /// Relative to `DIR`, `/`-separated.
-    pub path: String,
-    pub text: String,
+    pub(crate) path: String,
+    pub(crate) text: String,
     /// What it holds, for summaries: `Job/train`, `Dockerfile/train`, `Kustomization`.
-    pub label: String,
+    pub(crate) label: String,
 }
 
 /// The files `-o DIR` mode writes, in path order, with the `kustomization.yaml` that lists
 /// every object (Dockerfiles are not Kubernetes resources).
-pub fn files(outputs: &[Output]) -> Vec<FileOut> {
+pub(crate) fn files(outputs: &[Output]) -> Vec<FileOut> {
     let mut out: Vec<FileOut> = outputs
         .iter()
         .map(|o| FileOut {
@@ -145,9 +143,9 @@ fn slash(path: &Path) -> String {
 
 /// What `write_files` did.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct WriteReport {
-    pub written: usize,
-    pub pruned: Vec<String>,
+pub(crate) struct WriteReport {
+    pub(crate) written: usize,
+    pub(crate) pruned: Vec<String>,
 }
 
 /// Writes `files` under `dir`, each atomically (a temporary file in the same folder, then a
@@ -155,7 +153,11 @@ pub struct WriteReport {
 /// `DIR/.taskrender-manifest`. With `prune`, files the previous manifest lists that this run
 /// did not render are deleted; files taskrender never wrote are never touched. Without it,
 /// such stale files stay listed, so a later `--prune` still finds them.
-pub fn write_files(dir: &Path, files: &[FileOut], prune: bool) -> Result<WriteReport, Diagnostic> {
+pub(crate) fn write_files(
+    dir: &Path,
+    files: &[FileOut],
+    prune: bool,
+) -> Result<WriteReport, Diagnostic> {
     let mut report = WriteReport::default();
     let previous = read_manifest(dir);
     for f in files {
@@ -194,7 +196,7 @@ pub fn write_files(dir: &Path, files: &[FileOut], prune: bool) -> Result<WriteRe
 
 /// The paths a previous `render -o` recorded in `dir` (empty when there is no manifest).
 /// Only plain relative paths are believed: never `..`, never absolute.
-pub fn read_manifest(dir: &Path) -> BTreeSet<String> {
+pub(crate) fn read_manifest(dir: &Path) -> BTreeSet<String> {
     let Ok(text) = std::fs::read_to_string(dir.join(MANIFEST)) else {
         return BTreeSet::new();
     };
@@ -209,7 +211,7 @@ pub fn read_manifest(dir: &Path) -> BTreeSet<String> {
 /// The files of `dir` that are taskrender's: those its manifest lists, or, for a folder
 /// written before manifests existed, those named like its output (`kustomization.yaml`,
 /// `<task>/<Kind>.yaml`, `<task>/Dockerfile`).
-pub fn read_owned(dir: &Path) -> BTreeMap<String, String> {
+pub(crate) fn read_owned(dir: &Path) -> BTreeMap<String, String> {
     let mut paths = read_manifest(dir);
     if paths.is_empty() {
         paths.insert("kustomization.yaml".into());
@@ -279,177 +281,4 @@ fn write_atomic(dir: &Path, rel: &str, content: &str) -> Result<bool, Diagnostic
         return Err(write_error(&path, &e));
     }
     Ok(true)
-}
-
-/// Renders diagnostics as miette's graphical reports (80 columns, no links), in colour
-/// only when asked to.
-pub fn human_report(diagnostics: &[Diagnostic], color: bool) -> String {
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(80)
-        .with_links(false);
-    let mut out = String::new();
-    for d in diagnostics {
-        let d = &without_huge_snippet(d);
-        // Rendering into a String cannot fail.
-        let _ = handler.render_report(&mut out, d);
-        out.push('\n');
-    }
-    out
-}
-
-/// Longest source line shown in a report; a longer one (minified or generated YAML)
-/// would flood the terminal, so the report names the place instead.
-const MAX_SHOWN_LINE: usize = 300;
-
-fn without_huge_snippet(d: &Diagnostic) -> Diagnostic {
-    let (Some(file), Some(span), Some((line, col))) = (&d.file, d.primary_span(), d.line_col())
-    else {
-        return d.clone();
-    };
-    let start = file.text[..span.start.min(file.text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let end = file.text[start..]
-        .find('\n')
-        .map_or(file.text.len(), |i| start + i);
-    if end - start <= MAX_SHOWN_LINE {
-        return d.clone();
-    }
-    let mut short = d.clone();
-    short.file = None;
-    short.labels.clear();
-    let place = format!(
-        "at {}:{line}:{col} (a line of {} characters, not shown)",
-        file.name,
-        end - start
-    );
-    short.help = Some(match &d.help {
-        Some(h) => format!("{place}\n{h}"),
-        None => place,
-    });
-    short
-}
-
-/// Diagnostics in the chosen format: the text for stderr. `wrote_nothing` adds "nothing
-/// was written" to the human summary of a failed render.
-pub fn report(
-    diagnostics: &[Diagnostic],
-    format: Format,
-    color: bool,
-    wrote_nothing: bool,
-) -> String {
-    match format {
-        Format::Human if diagnostics.is_empty() => String::new(),
-        Format::Human => human_report(diagnostics, color) + &summary(diagnostics, wrote_nothing),
-        Format::Json => diagnostics.iter().map(|d| json_line(d) + "\n").collect(),
-        Format::Github => diagnostics.iter().map(|d| github_line(d) + "\n").collect(),
-    }
-}
-
-/// `(line, column)`, 1-based.
-type LineCol = (usize, usize);
-
-/// Where a diagnostic is: file name, start and end `(line, column)`, 1-based.
-fn place(d: &Diagnostic) -> Option<(&str, LineCol, LineCol)> {
-    let file = d.file.as_ref()?;
-    let span = d.primary_span()?;
-    Some((
-        file.name.as_str(),
-        file.line_col(span.start),
-        file.line_col(span.end),
-    ))
-}
-
-fn severity(d: &Diagnostic) -> &'static str {
-    match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    }
-}
-
-/// One diagnostic as a JSON object (the `--format json` contract; fields never removed).
-pub fn json_line(d: &Diagnostic) -> String {
-    let place = place(d);
-    serde_json::json!({
-        "code": d.kind.code(),
-        "severity": severity(d),
-        "message": d.kind.to_string(),
-        "file": place.map(|p| p.0),
-        "line": place.map(|p| p.1.0),
-        "column": place.map(|p| p.1.1),
-        "end": place.map(|p| serde_json::json!({"line": p.2.0, "column": p.2.1})),
-        "label": d.labels.first().map(|l| l.text.as_str()).filter(|t| !t.is_empty()),
-        "help": d.help,
-    })
-    .to_string()
-}
-
-/// One diagnostic as a GitHub Actions workflow command (an annotation on the file).
-pub fn github_line(d: &Diagnostic) -> String {
-    // Workflow-command escaping: data escapes %, CR, LF; properties also `:` and `,`.
-    let data = |s: &str| {
-        s.replace('%', "%25")
-            .replace('\r', "%0D")
-            .replace('\n', "%0A")
-    };
-    let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
-    let mut props = Vec::new();
-    if let Some((file, (line, col), (end_line, end_col))) = place(d) {
-        props.push(format!("file={}", prop(file)));
-        props.push(format!("line={line}"));
-        props.push(format!("col={col}"));
-        props.push(format!("endLine={end_line}"));
-        if end_line == line {
-            props.push(format!("endColumn={end_col}"));
-        }
-    }
-    props.push(format!("title={}", prop(d.kind.code())));
-    let mut message = d.kind.to_string();
-    if let Some(help) = &d.help {
-        message.push_str("\nhelp: ");
-        message.push_str(help);
-    }
-    format!("::{} {}::{}", severity(d), props.join(","), data(&message))
-}
-
-/// The closing line of a run with problems, like cargo's.
-pub fn summary(diagnostics: &[Diagnostic], wrote_nothing: bool) -> String {
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = diagnostics.len() - errors;
-    let files: BTreeSet<&str> = diagnostics
-        .iter()
-        .filter_map(|d| d.file.as_ref().map(|f| f.name.as_str()))
-        .collect();
-    let plural = |n: usize, word: &str| {
-        if n == 1 {
-            format!("1 {word}")
-        } else {
-            format!("{n} {word}s")
-        }
-    };
-    let mut line = String::from(if errors > 0 { "error: " } else { "warning: " });
-    let mut parts = Vec::new();
-    if errors > 0 {
-        parts.push(plural(errors, "error"));
-    }
-    if warnings > 0 {
-        parts.push(plural(warnings, "warning"));
-    }
-    line.push_str(&parts.join(", "));
-    if !files.is_empty() {
-        let _ = write!(line, " in {}", plural(files.len(), "file"));
-    }
-    if errors > 0 && wrote_nothing {
-        line.push_str("; nothing was written");
-    }
-    line.push('\n');
-    line
 }

@@ -5,11 +5,11 @@ use std::cmp::Ordering;
 /// A non-negative quantity in units of 10⁻⁹ (Kubernetes' smallest scale, `n`),
 /// saturating at `u128::MAX` for absurdly large values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Nanos(u128);
+pub(crate) struct Nanos(u128);
 
 /// Parses a quantity as the Task schema accepts it (`500m`, `1.5Gi`, `2e3`, `+1`); `None`
 /// for anything else. Fractions below a nano-unit round up, as Kubernetes does.
-pub fn parse(text: &str) -> Option<Nanos> {
+pub(crate) fn parse(text: &str) -> Option<Nanos> {
     let s = text.strip_prefix('+').unwrap_or(text);
     let split = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -63,7 +63,7 @@ pub fn parse(text: &str) -> Option<Nanos> {
 }
 
 /// Compares two quantities; `None` if either does not parse.
-pub fn compare(a: &str, b: &str) -> Option<Ordering> {
+pub(crate) fn compare(a: &str, b: &str) -> Option<Ordering> {
     Some(parse(a)?.cmp(&parse(b)?))
 }
 

@@ -10,18 +10,18 @@ use crate::diagnostic::{Diagnostic, ErrorKind};
 
 /// Largest Task file accepted. Task files are small (a typical one is under 1 KiB); the cap
 /// keeps a mistaken path (a log, a dump) from exhausting memory before parsing starts.
-pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// One input file: its display name (as given on the command line, joined with the path
 /// below a directory argument, or `<stdin>`) and its UTF-8 text.
 #[derive(Debug, PartialEq, Eq)]
-pub struct SourceFile {
-    pub name: String,
-    pub text: String,
+pub(crate) struct SourceFile {
+    pub(crate) name: String,
+    pub(crate) text: String,
 }
 
 impl SourceFile {
-    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
+    pub(crate) fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
         Arc::new(Self {
             name: name.into(),
             text: text.into(),
@@ -29,7 +29,7 @@ impl SourceFile {
     }
 
     /// 1-based line and column (in characters) of a byte offset.
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let before = &self.text[..floor_char_boundary(&self.text, offset)];
         let line = before.matches('\n').count() + 1;
@@ -48,7 +48,10 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 /// Reads every input. A directory means every `*.yaml` / `*.yml` file below it, in sorted
 /// path order (hidden entries skipped); `-` means standard input. All failures are
 /// collected, so one unreadable file does not hide problems in the others.
-pub fn load(paths: &[PathBuf], stdin: &mut dyn Read) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>) {
+pub(crate) fn load(
+    paths: &[PathBuf],
+    stdin: &mut dyn Read,
+) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let mut stdin_used = false;
@@ -89,7 +92,7 @@ pub fn load(paths: &[PathBuf], stdin: &mut dyn Read) -> (Vec<Arc<SourceFile>>, V
 
 /// Reads the profile files (`*.yaml`, `*.yml`, directly inside) of each `--profiles`
 /// folder, folders in the order given, files sorted by name.
-pub fn load_profile_dirs(dirs: &[PathBuf]) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>) {
+pub(crate) fn load_profile_dirs(dirs: &[PathBuf]) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for dir in dirs {

@@ -8,7 +8,8 @@
 //! `{{ expression }}` is written as a JSON-escaped scalar (minijinja's auto-escaping for
 //! `.yaml` templates), so no value can change the YAML structure; `| safe` opts out.
 
-pub mod model;
+pub(crate) mod merge;
+pub(crate) mod model;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -19,12 +20,13 @@ use serde_json::{Map, Value};
 
 use crate::diagnostic::{Diagnostic, ErrorKind, did_you_mean};
 use crate::source::SourceFile;
-use crate::spec::parse::{Document, parse};
+use crate::yaml::{Document, parse};
+use merge::{merge, merge_patch};
 use model::{JobSettings, ProfileSpec};
 
 /// Built-in profiles: `(name, template)`, sorted by name. Compiled into the binary, so it
 /// works from any directory.
-pub const BUILTIN: &[(&str, &str)] = &[
+pub(crate) const BUILTIN: &[(&str, &str)] = &[
     ("default", include_str!("../../profiles/default.yaml")),
     ("gpu-a100", include_str!("../../profiles/gpu-a100.yaml")),
     ("hardened", include_str!("../../profiles/hardened.yaml")),
@@ -35,17 +37,17 @@ pub const BUILTIN: &[(&str, &str)] = &[
 ];
 
 /// Name of the profile of a Task that names none.
-pub const DEFAULT: &str = "default";
+pub(crate) const DEFAULT: &str = "default";
 
 /// Template steps a profile may take: far more than any real profile needs (a few
 /// hundred), far fewer than a runaway loop would.
-pub const FUEL: u64 = 100_000;
+pub(crate) const FUEL: u64 = 100_000;
 
 /// Where profiles come from: `--profiles` folders (searched in order), then the built-in
 /// ones. Rendered layers are cached by their text, so Tasks that render a profile to the
 /// same YAML parse and validate it once.
 #[derive(Debug, Default)]
-pub struct Catalog {
+pub(crate) struct Catalog {
     templates: BTreeMap<String, Arc<SourceFile>>,
     cache: Mutex<BTreeMap<(String, String), LayerResult>>,
 }
@@ -54,33 +56,36 @@ type LayerResult = Result<Arc<Layer>, Vec<Diagnostic>>;
 
 /// One profile's rendered document, decoded.
 #[derive(Debug)]
-pub struct Layer {
-    pub doc: Arc<Document>,
-    pub spec: ProfileSpec,
+pub(crate) struct Layer {
+    pub(crate) doc: Arc<Document>,
+    pub(crate) spec: ProfileSpec,
 }
 
 /// A profile with its `extends` chain merged: what resolve and render read.
-#[derive(Debug, Clone)]
-pub struct Profile {
-    pub name: String,
-    pub description: String,
-    pub defaults: Map<String, Value>,
-    pub enforce: Map<String, Value>,
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Profile {
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) defaults: Map<String, Value>,
+    pub(crate) enforce: Map<String, Value>,
     /// Patches by kind, merged along the chain.
-    pub patches: BTreeMap<&'static str, Value>,
-    pub registry: Option<String>,
-    pub builder_image: Option<String>,
-    pub allow_root: bool,
-    pub read_only_root_filesystem: bool,
-    pub job: JobSettings,
+    pub(crate) patches: BTreeMap<&'static str, Value>,
+    pub(crate) registry: Option<String>,
+    pub(crate) builder_image: Option<String>,
+    pub(crate) allow_root: bool,
+    pub(crate) read_only_root_filesystem: bool,
+    pub(crate) job: JobSettings,
     /// The rendered documents, this profile's first, then what it extends: where spans
     /// of profile values are found.
-    pub documents: Vec<Arc<Document>>,
+    pub(crate) documents: Vec<Arc<Document>>,
 }
 
 impl Profile {
     /// The span of a value in the rendered profile documents (this profile's first).
-    pub fn locate(&self, pointer: &str) -> Option<(&Arc<SourceFile>, std::ops::Range<usize>)> {
+    pub(crate) fn locate(
+        &self,
+        pointer: &str,
+    ) -> Option<(&Arc<SourceFile>, std::ops::Range<usize>)> {
         self.documents.iter().find_map(|d| {
             d.spans
                 .get(pointer)
@@ -89,11 +94,43 @@ impl Profile {
     }
 }
 
+/// Loads the profile a Task names (`profile:`, else `default`), rendered for that Task. An
+/// unknown name is the Task's mistake and points at its `profile:`; errors inside a profile
+/// point into the profile (and are reported once however many Tasks use it).
+pub(crate) fn for_task(
+    doc: &Document,
+    catalog: &Catalog,
+    vars: &BTreeMap<String, String>,
+) -> Result<Arc<Profile>, Vec<Diagnostic>> {
+    let name = doc
+        .value
+        .get("profile")
+        .and_then(Value::as_str)
+        .unwrap_or(DEFAULT);
+    let ctx = TemplateContext {
+        task: &doc.value,
+        vars,
+    };
+    catalog.load(name, ctx).map(Arc::new).map_err(|errors| {
+        let span = doc.spans.value("/profile");
+        errors
+            .into_iter()
+            .map(|e| {
+                if e.file.is_none() {
+                    e.at(&doc.file, span.clone(), "no such profile")
+                } else {
+                    e
+                }
+            })
+            .collect()
+    })
+}
+
 /// What a profile template sees: `task`, `name`, `project`, `action` and `vars`.
 #[derive(Debug, Clone, Copy)]
-pub struct TemplateContext<'a> {
-    pub task: &'a Value,
-    pub vars: &'a BTreeMap<String, String>,
+pub(crate) struct TemplateContext<'a> {
+    pub(crate) task: &'a Value,
+    pub(crate) vars: &'a BTreeMap<String, String>,
 }
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -107,7 +144,7 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
 impl Catalog {
     /// The catalog of `user` profile files (from `--profiles` folders, in search order)
     /// and the built-in profiles. A name's first file wins.
-    pub fn new(user: &[Arc<SourceFile>]) -> Self {
+    pub(crate) fn new(user: &[Arc<SourceFile>]) -> Self {
         let mut templates = BTreeMap::new();
         for file in user {
             let stem = std::path::Path::new(&file.name)
@@ -128,12 +165,16 @@ impl Catalog {
     }
 
     /// Every profile name, sorted.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
         self.templates.keys().map(String::as_str)
     }
 
     /// Loads profile `name` for a Task: renders it and what it extends, checks and merges them.
-    pub fn load(&self, name: &str, ctx: TemplateContext<'_>) -> Result<Profile, Vec<Diagnostic>> {
+    pub(crate) fn load(
+        &self,
+        name: &str,
+        ctx: TemplateContext<'_>,
+    ) -> Result<Profile, Vec<Diagnostic>> {
         let mut chain: Vec<(String, Arc<Layer>)> = Vec::new();
         let mut next = Some(name.to_owned());
         while let Some(current) = next.take() {
@@ -210,7 +251,11 @@ impl Catalog {
     }
 
     /// Renders profile `name` for `ctx` as text (`taskrender profiles show`).
-    pub fn render(&self, name: &str, ctx: TemplateContext<'_>) -> Result<String, Vec<Diagnostic>> {
+    pub(crate) fn render(
+        &self,
+        name: &str,
+        ctx: TemplateContext<'_>,
+    ) -> Result<String, Vec<Diagnostic>> {
         let template = self
             .templates
             .get(name)
@@ -219,7 +264,7 @@ impl Catalog {
     }
 
     /// `(name, description)` of every profile, rendered for a minimal Task.
-    pub fn list(&self) -> Vec<(String, Result<String, Vec<Diagnostic>>)> {
+    pub(crate) fn list(&self) -> Vec<(String, Result<String, Vec<Diagnostic>>)> {
         let task = serde_json::json!({"name": "example", "action": "job"});
         let vars = BTreeMap::new();
         let ctx = TemplateContext {
@@ -393,89 +438,6 @@ fn merge_chain(name: &str, chain: &[(String, Arc<Layer>)]) -> Profile {
         }
     }
     p
-}
-
-/// Merges a patch into a Kubernetes object: mappings key by key, lists of named items
-/// (containers, env, volumes, ports…) item by item on `name`, every other list and every
-/// scalar replaced.
-pub fn merge_patch(target: &mut Value, patch: &Value) {
-    match (target, patch) {
-        (Value::Object(t), Value::Object(p)) => {
-            for (k, v) in p {
-                match t.get_mut(k) {
-                    Some(existing) => merge_patch(existing, v),
-                    None => {
-                        t.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-        (Value::Array(t), Value::Array(p))
-            if p.iter()
-                .chain(t.iter())
-                .all(|i| i.get("name").is_some_and(Value::is_string)) =>
-        {
-            for item in p {
-                match t.iter_mut().find(|x| x.get("name") == item.get("name")) {
-                    Some(existing) => merge_patch(existing, item),
-                    None => t.push(item.clone()),
-                }
-            }
-        }
-        (t, p) => *t = p.clone(),
-    }
-}
-
-/// List parameters merged item by item on a key instead of replaced.
-pub(crate) fn list_key(field: &str) -> Option<&'static str> {
-    match field {
-        "envs" | "volumes" => Some("name"),
-        "node_selector" => Some("key"),
-        _ => None,
-    }
-}
-
-/// Merges `overlay` into `base` by the SPEC's rules: mappings key by key (recursively),
-/// `envs` and `volumes` item by item on `name`, `node_selector` on `key` (an overlay item
-/// replaces the base item with the same key, in place; new items are appended), every
-/// other list and every scalar replaced.
-pub fn merge(base: &mut Map<String, Value>, overlay: &Map<String, Value>) {
-    for (key, value) in overlay {
-        match (base.get_mut(key), value) {
-            (Some(Value::Object(b)), Value::Object(o)) => merge(b, o),
-            (Some(Value::Array(b)), Value::Array(o)) if list_key(key).is_some() => {
-                let id = list_key(key).unwrap_or_default();
-                for item in o {
-                    match b
-                        .iter_mut()
-                        .find(|x| x.get(id).is_some() && x.get(id) == item.get(id))
-                    {
-                        Some(existing) => *existing = item.clone(),
-                        None => b.push(item.clone()),
-                    }
-                }
-            }
-            _ => {
-                base.insert(key.clone(), value.clone());
-            }
-        }
-    }
-}
-
-/// `enforce` beats the Task beats `defaults`.
-pub fn apply(profile: &Profile, task: &Map<String, Value>) -> Map<String, Value> {
-    layered(&profile.defaults, task, &profile.enforce)
-}
-
-fn layered(
-    defaults: &Map<String, Value>,
-    task: &Map<String, Value>,
-    enforce: &Map<String, Value>,
-) -> Map<String, Value> {
-    let mut merged = defaults.clone();
-    merge(&mut merged, task);
-    merge(&mut merged, enforce);
-    merged
 }
 
 #[cfg(test)]
@@ -684,7 +646,7 @@ mod tests {
                 "t",
                 &[]
             )),
-            "spec::unknown_field"
+            "schema::unknown_field"
         );
         assert_eq!(
             code(load_with(
@@ -748,7 +710,7 @@ mod tests {
             "tolerations": [{"key": "y", "operator": "Exists"}],
             "node_selector": [{"key": "pool", "value": "cpu"}, {"key": "zone", "value": "a"}],
         }));
-        let merged = Value::Object(layered(&defaults, &task, &enforce));
+        let merged = Value::Object(merge::apply(&defaults, &task, &enforce).value);
         assert_eq!(
             merged,
             json!({

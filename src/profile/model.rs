@@ -7,90 +7,90 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::spec::model::{DNS_LABEL, IMAGE_REF};
+use crate::task::{DNS_LABEL, IMAGE_REF};
 
 /// A profile: platform defaults and policy for the Tasks that name it.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "taskrender profile", extend("$id" = "https://taskrender.dev/schemas/profile.schema.json"))]
-pub struct ProfileSpec {
+pub(crate) struct ProfileSpec {
     /// One line saying what the profile is for (shown by `taskrender profiles list`).
     #[schemars(length(min = 1))]
-    pub description: String,
+    pub(crate) description: String,
     /// Another profile merged first; this one's settings win over it. Default: `default`
     /// (every profile but `default` itself builds on it).
     #[schemars(regex(pattern = DNS_LABEL), extend("x-expected" = "a profile name: lowercase letters, digits and `-`"))]
-    pub extends: Option<String>,
+    pub(crate) extends: Option<String>,
     /// Task parameters used where the Task does not set them (merged key by key).
     #[serde(default)]
     #[schemars(schema_with = "task_parameters")]
-    pub defaults: Map<String, Value>,
+    pub(crate) defaults: Map<String, Value>,
     /// Task parameters that override the Task: platform policy.
     #[serde(default)]
     #[schemars(schema_with = "task_parameters")]
-    pub enforce: Map<String, Value>,
+    pub(crate) enforce: Map<String, Value>,
     /// Partial Kubernetes objects merged into every rendered object of that kind.
     #[serde(default)]
-    pub patches: Patches,
+    pub(crate) patches: Patches,
     /// Registry prefix of default build images, such as `registry.example.com/team`.
     #[schemars(regex(pattern = r"^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*$"), extend("x-expected" = "a registry host with an optional port and path, such as `registry.example.com:5000/team`"))]
-    pub registry: Option<String>,
+    pub(crate) registry: Option<String>,
     /// Kaniko executor image of build Jobs (default: the last upstream release).
-    #[schemars(regex(pattern = IMAGE_REF), extend("x-expected" = "an image reference such as `gcr.io/kaniko-project/executor:v1.24.0`"))]
-    pub builder_image: Option<String>,
+    #[schemars(regex(pattern = IMAGE_REF), extend("x-format" = "image-ref", "x-expected" = "an image reference such as `gcr.io/kaniko-project/executor:v1.24.0`"))]
+    pub(crate) builder_image: Option<String>,
     /// Allow uid/gid 0 in Tasks (`run_as_user: 0` then also lifts `runAsNonRoot`).
-    pub allow_root: Option<bool>,
+    pub(crate) allow_root: Option<bool>,
     /// Mount every container's root filesystem read-only (give the Task writable volumes).
-    pub read_only_root_filesystem: Option<bool>,
+    pub(crate) read_only_root_filesystem: Option<bool>,
     /// Settings of rendered Jobs.
-    pub job: Option<JobSettings>,
+    pub(crate) job: Option<JobSettings>,
 }
 
 /// Settings of rendered Jobs.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct JobSettings {
+pub(crate) struct JobSettings {
     /// Retries before the Job fails (default 0).
     #[schemars(range(min = 0, max = 1000))]
-    pub backoff_limit: Option<i32>,
+    pub(crate) backoff_limit: Option<i32>,
     /// Seconds a Job may run (default 259200, three days).
     #[schemars(range(min = 1))]
-    pub active_deadline_seconds: Option<i64>,
+    pub(crate) active_deadline_seconds: Option<i64>,
     /// Seconds after which a finished Job is deleted (default: kept).
     #[schemars(range(min = 0, max = 2_147_483_647))]
-    pub ttl_seconds_after_finished: Option<i32>,
+    pub(crate) ttl_seconds_after_finished: Option<i32>,
 }
 
 /// Patches by object kind.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(non_snake_case)]
-pub struct Patches {
+pub(crate) struct Patches {
     /// Merged into every Job (including build Jobs).
     #[serde(default)]
     #[schemars(schema_with = "patch")]
-    pub Job: Option<Map<String, Value>>,
+    pub(crate) Job: Option<Map<String, Value>>,
     /// Merged into every Deployment.
     #[serde(default)]
     #[schemars(schema_with = "patch")]
-    pub Deployment: Option<Map<String, Value>>,
+    pub(crate) Deployment: Option<Map<String, Value>>,
     /// Merged into every Service.
     #[serde(default)]
     #[schemars(schema_with = "patch")]
-    pub Service: Option<Map<String, Value>>,
+    pub(crate) Service: Option<Map<String, Value>>,
     /// Merged into every `ConfigMap`.
     #[serde(default)]
     #[schemars(schema_with = "patch")]
-    pub ConfigMap: Option<Map<String, Value>>,
+    pub(crate) ConfigMap: Option<Map<String, Value>>,
     /// Merged into every `PersistentVolumeClaim`.
     #[serde(default)]
     #[schemars(schema_with = "patch")]
-    pub PersistentVolumeClaim: Option<Map<String, Value>>,
+    pub(crate) PersistentVolumeClaim: Option<Map<String, Value>>,
 }
 
 impl Patches {
     /// `(kind, patch)` for every kind that has one.
-    pub fn by_kind(&self) -> BTreeMap<&'static str, &Map<String, Value>> {
+    pub(crate) fn by_kind(&self) -> BTreeMap<&'static str, &Map<String, Value>> {
         [
             ("ConfigMap", &self.ConfigMap),
             ("Deployment", &self.Deployment),

@@ -16,8 +16,8 @@ use k8s_openapi::api::core::v1::{
 };
 
 use super::{metadata, pod};
+use crate::plan::{BuildPlan, JobPlan, Plan};
 use crate::resolve::build::{DOCKER_CONFIG_DIR, DOCKERFILE_DIR};
-use crate::resolve::{BuildPlan, Plan};
 
 /// Capabilities Kaniko needs to unpack layers and set file ownership.
 const KANIKO_CAPABILITIES: [&str; 8] = [
@@ -44,7 +44,7 @@ fn build_name(plan: &Plan) -> String {
     format!("{}-build", plan.name)
 }
 
-pub fn config_map(plan: &Plan, build: &BuildPlan) -> ConfigMap {
+pub(super) fn config_map(plan: &Plan, build: &BuildPlan) -> ConfigMap {
     ConfigMap {
         metadata: metadata(plan, &build_name(plan)),
         data: Some(BTreeMap::from([(
@@ -55,7 +55,7 @@ pub fn config_map(plan: &Plan, build: &BuildPlan) -> ConfigMap {
     }
 }
 
-pub fn job(plan: &Plan, build: &BuildPlan) -> Job {
+pub(super) fn job(plan: &Plan, build: &BuildPlan, settings: &JobPlan) -> Job {
     let mut template = pod::template(plan, Some("Never"));
     let spec = template.spec.as_mut().expect("pod templates have a spec");
     // Root is required: the pod may not demand non-root, and the Task's ids do not apply.
@@ -144,9 +144,9 @@ pub fn job(plan: &Plan, build: &BuildPlan) -> Job {
     Job {
         metadata: meta,
         spec: Some(JobSpec {
-            backoff_limit: Some(plan.job.backoff_limit),
-            active_deadline_seconds: Some(plan.job.active_deadline_seconds),
-            ttl_seconds_after_finished: plan.job.ttl_seconds_after_finished,
+            backoff_limit: Some(settings.backoff_limit),
+            active_deadline_seconds: Some(settings.active_deadline_seconds),
+            ttl_seconds_after_finished: settings.ttl_seconds_after_finished,
             template,
             ..JobSpec::default()
         }),

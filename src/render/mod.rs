@@ -20,25 +20,25 @@ use serde::de::DeserializeOwned;
 use crate::diagnostic::Diagnostic;
 use serde_json::{Map, Value};
 
-use crate::resolve::{ClaimPlan, Plan};
-use crate::spec::model::Action;
+use crate::plan::{ClaimPlan, Plan, Workload};
+use crate::profile::Profile;
 
 /// One rendered output: a Kubernetes object (or, for builds, a Dockerfile).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Artifact {
+pub(crate) struct Artifact {
     /// Name of the Task it came from (the output folder in `-o DIR` mode).
-    pub task: String,
-    pub kind: &'static str,
+    pub(crate) task: String,
+    pub(crate) kind: &'static str,
     /// `metadata.name` of the object.
-    pub name: String,
+    pub(crate) name: String,
     /// File name inside the Task's folder.
-    pub file_name: String,
-    pub content: Content,
+    pub(crate) file_name: String,
+    pub(crate) content: Content,
 }
 
 /// What an artifact holds.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Content {
+pub(crate) enum Content {
     /// A Kubernetes object, keys in output order.
     Object(Value),
     /// A Dockerfile.
@@ -47,36 +47,37 @@ pub enum Content {
 
 /// Renders every object of one Task, in the action's object order (SPEC section 2), with
 /// the profile's patches applied. Errors are patch fields the object types do not have.
-pub fn render(plan: &Plan) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
+pub(crate) fn render(plan: &Plan, profile: &Profile) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
     let mut r = Renderer {
         plan,
+        profile,
         out: Vec::new(),
         errors: Vec::new(),
     };
     for c in &plan.claims {
         r.push("PersistentVolumeClaim", true, &claim(plan, c));
     }
-    match plan.action {
-        Action::Job => r.push("Job", false, &job::job(plan)),
-        Action::Deploy => r.push("Deployment", false, &serve::deployment(plan)),
-        Action::Serve => {
-            r.push("Deployment", false, &serve::deployment(plan));
-            if let Some(service) = &plan.service {
+    match &plan.workload {
+        Workload::Job(settings) => r.push("Job", false, &job::job(plan, settings)),
+        Workload::Deploy { replicas } => {
+            r.push("Deployment", false, &serve::deployment(plan, *replicas));
+        }
+        Workload::Serve { replicas, service } => {
+            r.push("Deployment", false, &serve::deployment(plan, *replicas));
+            if let Some(service) = service {
                 r.push("Service", false, &serve::service(plan, service));
             }
         }
-        Action::Build => {
-            if let Some(build) = &plan.build {
-                r.out.push(Artifact {
-                    task: plan.name.clone(),
-                    kind: "Dockerfile",
-                    name: plan.name.clone(),
-                    file_name: "Dockerfile".into(),
-                    content: Content::Dockerfile(build.dockerfile.clone()),
-                });
-                r.push("ConfigMap", false, &build::config_map(plan, build));
-                r.push("Job", false, &build::job(plan, build));
-            }
+        Workload::Build { build, job } => {
+            r.out.push(Artifact {
+                task: plan.name.clone(),
+                kind: "Dockerfile",
+                name: plan.name.clone(),
+                file_name: "Dockerfile".into(),
+                content: Content::Dockerfile(build.dockerfile.clone()),
+            });
+            r.push("ConfigMap", false, &build::config_map(plan, build));
+            r.push("Job", false, &build::job(plan, build, job));
         }
     }
     if r.errors.is_empty() {
@@ -88,6 +89,7 @@ pub fn render(plan: &Plan) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
 
 struct Renderer<'a> {
     plan: &'a Plan,
+    profile: &'a Profile,
     out: Vec<Artifact>,
     errors: Vec<Diagnostic>,
 }
@@ -101,12 +103,12 @@ impl Renderer<'_> {
         object: &T,
     ) {
         let mut value = serde_json::to_value(object).expect("Kubernetes objects serialize to JSON");
-        if let Some(patch) = self.plan.profile.patches.get(kind) {
+        if let Some(patch) = self.profile.patches.get(kind) {
             match patch::apply::<T>(&mut value, patch) {
                 Ok(()) => {}
                 Err(problem) => {
                     self.errors
-                        .push(patch::diagnostic(&self.plan.profile, kind, problem));
+                        .push(patch::diagnostic(self.profile, kind, problem));
                     return;
                 }
             }

@@ -10,12 +10,13 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, ErrorKind};
-use crate::profile::{Profile, merge_patch};
-use crate::spec::parse::escape_segment;
+use crate::profile::Profile;
+use crate::profile::merge::merge_patch;
+use crate::yaml::Pointer;
 
 /// Why a patch does not fit its object.
 #[derive(Debug)]
-pub enum Problem {
+pub(crate) enum Problem {
     /// The object type has no such field: the JSON pointer within the patch.
     Dropped(String),
     /// A value of the wrong type: the JSON pointer of the field, and serde's message.
@@ -23,7 +24,7 @@ pub enum Problem {
 }
 
 /// Merges `patch` into `object` and checks the result against the type `T`.
-pub fn apply<T: Serialize + DeserializeOwned>(
+pub(crate) fn apply<T: Serialize + DeserializeOwned>(
     object: &mut Value,
     patch: &Value,
 ) -> Result<(), Problem> {
@@ -32,7 +33,7 @@ pub fn apply<T: Serialize + DeserializeOwned>(
         let mut pointer = String::new();
         for seg in e.path() {
             pointer.push('/');
-            pointer.push_str(&escape_segment(&seg.to_string()));
+            pointer.push_str(&Pointer::escape(&seg.to_string()));
         }
         Problem::Invalid(pointer, e.into_inner().to_string())
     })?;
@@ -50,7 +51,7 @@ fn dropped(patch: &Value, object: &Value, pointer: &mut String) -> Option<String
             for (key, value) in map {
                 let len = pointer.len();
                 pointer.push('/');
-                pointer.push_str(&escape_segment(key));
+                pointer.push_str(&Pointer::escape(key));
                 match object.get(key) {
                     // Empty values and nulls are legitimately left out by the serializer.
                     None if !is_empty(value) => return Some(pointer.clone()),
@@ -99,14 +100,10 @@ fn is_empty(value: &Value) -> bool {
 }
 
 /// The diagnostic for a patch problem, pointing into the rendered profile.
-pub fn diagnostic(profile: &Profile, kind: &str, problem: Problem) -> Diagnostic {
+pub(crate) fn diagnostic(profile: &Profile, kind: &str, problem: Problem) -> Diagnostic {
     match problem {
         Problem::Dropped(pointer) => {
-            let field = pointer
-                .trim_start_matches('/')
-                .replace('/', ".")
-                .replace("~1", "/")
-                .replace("~0", "~");
+            let field = Pointer::dotted(&pointer);
             let d = Diagnostic::new(ErrorKind::DroppedField {
                 kind: kind.to_owned(),
                 field,
@@ -121,11 +118,7 @@ pub fn diagnostic(profile: &Profile, kind: &str, problem: Problem) -> Diagnostic
             ))
         }
         Problem::Invalid(pointer, message) => {
-            let field = pointer
-                .trim_start_matches('/')
-                .replace('/', ".")
-                .replace("~1", "/")
-                .replace("~0", "~");
+            let field = Pointer::dotted(&pointer);
             let problem = if field.is_empty() {
                 message
             } else {

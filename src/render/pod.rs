@@ -11,10 +11,10 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{claim_spec, non_empty, quantities};
-use crate::resolve::{Plan, VolumeSource};
+use crate::plan::{Plan, VolumeSource};
 
 /// The pod template of `plan`, with the pod-level `restart_policy` the action needs.
-pub fn template(plan: &Plan, restart_policy: Option<&str>) -> PodTemplateSpec {
+pub(crate) fn template(plan: &Plan, restart_policy: Option<&str>) -> PodTemplateSpec {
     let pod = &plan.pod;
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
@@ -64,7 +64,7 @@ fn container(plan: &Plan) -> Container {
                 .iter()
                 .map(|(port, protocol)| ContainerPort {
                     container_port: *port,
-                    protocol: Some((*protocol).to_owned()),
+                    protocol: Some(protocol.as_str().to_owned()),
                     ..ContainerPort::default()
                 })
                 .collect()

@@ -6,15 +6,15 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{metadata, pod};
-use crate::resolve::{Plan, ServicePlan};
+use crate::plan::{Plan, ServicePlan};
 
 /// The Deployment of a `serve` or `deploy` Task. Its selector uses only the stable labels,
 /// so changing the Task's `labels` never orphans running pods.
-pub fn deployment(plan: &Plan) -> Deployment {
+pub(super) fn deployment(plan: &Plan, replicas: i32) -> Deployment {
     Deployment {
         metadata: metadata(plan, &plan.name),
         spec: DeploymentSpec {
-            replicas: Some(plan.replicas),
+            replicas: Some(replicas),
             selector: LabelSelector {
                 match_labels: Some(plan.selector.clone()),
                 match_expressions: None,
@@ -26,11 +26,11 @@ pub fn deployment(plan: &Plan) -> Deployment {
     }
 }
 
-pub fn service(plan: &Plan, service: &ServicePlan) -> Service {
+pub(super) fn service(plan: &Plan, service: &ServicePlan) -> Service {
     Service {
         metadata: metadata(plan, &plan.name),
         spec: Some(ServiceSpec {
-            type_: Some(service.type_.to_owned()),
+            type_: Some(service.type_.as_str().to_owned()),
             selector: Some(plan.selector.clone()),
             ports: Some(
                 service
@@ -40,7 +40,7 @@ pub fn service(plan: &Plan, service: &ServicePlan) -> Service {
                         name: Some(p.name.clone()),
                         port: p.port,
                         target_port: Some(IntOrString::Int(p.target_port)),
-                        protocol: Some(p.protocol.to_owned()),
+                        protocol: Some(p.protocol.as_str().to_owned()),
                         node_port: p.node_port,
                         ..ServicePort::default()
                     })

@@ -5,24 +5,25 @@ use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
-use super::{BuildPlan, Checker};
+use super::Checker;
 use crate::diagnostic::ErrorKind;
+use crate::plan::BuildPlan;
 use crate::profile::Profile;
-use crate::spec::model::{Action, TaskSpec};
+use crate::task::{Action, TaskSpec};
 
 /// The builder: the last release of upstream Kaniko. Upstream was archived in June 2025;
 /// maintained forks (Chainguard's) publish compatible executors, and a profile's
 /// `builder_image` will select one (profiles issue).
-pub const KANIKO_IMAGE: &str = "gcr.io/kaniko-project/executor:v1.24.0";
+pub(crate) const KANIKO_IMAGE: &str = "gcr.io/kaniko-project/executor:v1.24.0";
 
 /// Where the builder pod mounts the generated Dockerfile (the `ConfigMap`).
-pub const DOCKERFILE_DIR: &str = "/kaniko/dockerfile";
+pub(crate) const DOCKERFILE_DIR: &str = "/kaniko/dockerfile";
 
 /// Where Kaniko reads registry credentials (`config.json`).
-pub const DOCKER_CONFIG_DIR: &str = "/kaniko/.docker";
+pub(crate) const DOCKER_CONFIG_DIR: &str = "/kaniko/.docker";
 
 /// Volume names the builder pod uses itself.
-pub const RESERVED_VOLUMES: [&str; 2] = ["dockerfile", "registry-credentials"];
+pub(crate) const RESERVED_VOLUMES: [&str; 2] = ["dockerfile", "registry-credentials"];
 
 /// Instructions kept as written (SPEC section 1). Keywords are recognised in upper case
 /// only, so a command such as `env | sort` stays a command.
@@ -46,7 +47,7 @@ const KEYWORDS: [&str; 15] = [
 
 /// Longest Task name for a build: `<name>-build` names the Job, whose name Kubernetes
 /// copies into a label value (at most 63 characters).
-pub const MAX_BUILD_NAME: usize = 63 - "-build".len();
+pub(crate) const MAX_BUILD_NAME: usize = 63 - "-build".len();
 
 pub(super) fn build(ck: &mut Checker<'_>, task: &TaskSpec, profile: &Profile) -> Option<BuildPlan> {
     if task.action != Action::Build {
@@ -54,7 +55,7 @@ pub(super) fn build(ck: &mut Checker<'_>, task: &TaskSpec, profile: &Profile) ->
     }
     if task.name.len() > MAX_BUILD_NAME {
         ck.error(
-            ErrorKind::InvalidValue {
+            ErrorKind::BuildNameTooLong {
                 field: "name".into(),
                 problem: format!("a build Task's name has at most {MAX_BUILD_NAME} characters (its Job is `<name>-build`)"),
             },
@@ -71,7 +72,7 @@ pub(super) fn build(ck: &mut Checker<'_>, task: &TaskSpec, profile: &Profile) ->
         .or_else(|| function.and_then(|f| f.image.clone()));
     let Some(base) = base else {
         ck.error(
-            ErrorKind::MissingField {
+            ErrorKind::NoBaseImage {
                 field: "base_image".into(),
                 parent: "the Task".into(),
             },
@@ -93,7 +94,7 @@ pub(super) fn build(ck: &mut Checker<'_>, task: &TaskSpec, profile: &Profile) ->
             }
             Err((problem, help)) => {
                 ck.error(
-                    ErrorKind::InvalidValue {
+                    ErrorKind::Instruction {
                         field: format!("instructions[{i}]"),
                         problem: problem.into(),
                     },
@@ -183,7 +184,7 @@ fn check_volumes(ck: &mut Checker<'_>, task: &TaskSpec) {
     for (i, v) in task.volumes.iter().enumerate() {
         if RESERVED_VOLUMES.contains(&v.name.as_str()) {
             ck.error(
-                ErrorKind::InvalidValue {
+                ErrorKind::ReservedVolume {
                     field: format!("volumes[{i}].name"),
                     problem: format!(
                         "`{}` is the name of a volume the builder mounts itself",
@@ -197,7 +198,7 @@ fn check_volumes(ck: &mut Checker<'_>, task: &TaskSpec) {
         }
         if v.mount_path.starts_with("/kaniko") {
             ck.error(
-                ErrorKind::InvalidValue {
+                ErrorKind::ReservedVolume {
                     field: format!("volumes[{i}].mount_path"),
                     problem: "paths under `/kaniko` belong to the builder".into(),
                 },

@@ -1,8 +1,10 @@
 //! Resolving a `serve` Task's Service: port rules, defaults and the container ports they imply.
 
-use super::{Checker, PortPlan, ServicePlan};
-use crate::diagnostic::{Diagnostic, ErrorKind};
-use crate::spec::model::{Action, Protocol, ServiceType, TaskSpec};
+use super::Checker;
+use crate::diagnostic::ErrorKind;
+use crate::plan::{PortPlan, ServicePlan};
+use crate::profile::merge::Layer;
+use crate::task::{Action, Protocol, ServiceType, TaskSpec};
 
 /// The Service of a `serve` Task: port rules (SPEC section 1) checked, defaults applied.
 /// A `serve` Task without ports renders no Service, and says so.
@@ -10,24 +12,21 @@ pub(super) fn service(ck: &mut Checker<'_>, task: &TaskSpec) -> Option<ServicePl
     if task.action != Action::Serve {
         return None;
     }
-    let type_ = match task.service_type.unwrap_or(ServiceType::ClusterIP) {
-        ServiceType::ClusterIP => "ClusterIP",
-        ServiceType::NodePort => "NodePort",
-        ServiceType::LoadBalancer => "LoadBalancer",
-    };
+    let type_ = task.service_type.unwrap_or(ServiceType::ClusterIP);
     if task.service_ports.is_empty() {
-        let pointer = if ck.doc.spans.get("/service_ports").is_some() {
+        let pointer = if ck.provenance.origin("/service_ports").0 == Layer::Task
+            && ck.doc.spans.get("/service_ports").is_some()
+        {
             "/service_ports"
         } else {
             "/action"
         };
-        let span = ck.doc.spans.value(pointer);
-        ck.warnings.push(
-            Diagnostic::new(ErrorKind::NoService { name: task.name.clone() })
-                .at(&ck.doc.file, span, "no `service_ports`")
-                .with_help("add `service_ports: [{port: 80, targetPort: 8080}]` to expose the pods, or use `action: deploy` for a Deployment alone")
-                .warning(),
-        );
+        ck.warning(
+            ErrorKind::NoService { name: task.name.clone() },
+            pointer,
+            "no `service_ports`",
+        )
+        .help = Some("add `service_ports: [{port: 80, targetPort: 8080}]` to expose the pods, or use `action: deploy` for a Deployment alone".into());
         return None;
     }
     let mut ports = Vec::with_capacity(task.service_ports.len());
@@ -36,7 +35,7 @@ pub(super) fn service(ck: &mut Checker<'_>, task: &TaskSpec) -> Option<ServicePl
         let target = match (p.target_port_camel, p.target_port_snake) {
             (Some(_), Some(_)) => {
                 ck.error(
-                    ErrorKind::InvalidValue {
+                    ErrorKind::TargetPortTwice {
                         field: format!("service_ports[{i}]"),
                         problem: "both `targetPort` and `target_port` are given".into(),
                     },
@@ -52,10 +51,10 @@ pub(super) fn service(ck: &mut Checker<'_>, task: &TaskSpec) -> Option<ServicePl
             (camel, snake) => camel.or(snake).unwrap_or(p.port),
         };
         if let Some(node_port) = p.node_port
-            && type_ == "ClusterIP"
+            && type_ == ServiceType::ClusterIP
         {
             let d = ck.error(
-                ErrorKind::InvalidValue { field: format!("service_ports[{i}].nodePort"), problem: format!("`nodePort: {node_port}` needs a `NodePort` or `LoadBalancer` Service, not `ClusterIP`") },
+                ErrorKind::NodePortType { field: format!("service_ports[{i}].nodePort"), problem: format!("`nodePort: {node_port}` needs a `NodePort` or `LoadBalancer` Service, not `ClusterIP`") },
                 &at("nodePort"),
                 "needs service_type NodePort or LoadBalancer",
             );
@@ -68,11 +67,7 @@ pub(super) fn service(ck: &mut Checker<'_>, task: &TaskSpec) -> Option<ServicePl
                 name: p.name.clone().unwrap_or_else(|| format!("port-{}", p.port)),
                 port: i32::from(p.port),
                 target_port: i32::from(target),
-                protocol: match p.protocol.unwrap_or(Protocol::TCP) {
-                    Protocol::TCP => "TCP",
-                    Protocol::UDP => "UDP",
-                    Protocol::SCTP => "SCTP",
-                },
+                protocol: p.protocol.unwrap_or(Protocol::TCP),
                 node_port: p.node_port.map(i32::from),
             },
         ));
@@ -85,8 +80,8 @@ pub(super) fn service(ck: &mut Checker<'_>, task: &TaskSpec) -> Option<ServicePl
 }
 
 /// Every distinct target port of the Service, as a container port.
-pub(super) fn container_ports(service: &ServicePlan) -> Vec<(i32, &'static str)> {
-    let mut out: Vec<(i32, &'static str)> = Vec::new();
+pub(super) fn container_ports(service: &ServicePlan) -> Vec<(i32, Protocol)> {
+    let mut out: Vec<(i32, Protocol)> = Vec::new();
     for p in &service.ports {
         if !out.contains(&(p.target_port, p.protocol)) {
             out.push((p.target_port, p.protocol));
@@ -103,7 +98,7 @@ fn check_unique(ck: &mut Checker<'_>, task: &TaskSpec, ports: &[(usize, PortPlan
         .map(|(i, p)| {
             (
                 format!("/service_ports/{i}/port"),
-                format!("{}/{}", p.port, p.protocol),
+                format!("{}/{}", p.port, p.protocol.as_str()),
             )
         })
         .collect();

@@ -663,7 +663,7 @@ fn json_diagnostics_have_stable_fields() {
         .collect();
     assert_eq!(lines.len(), 1, "one object per diagnostic and nothing else");
     let d = &lines[0];
-    assert_eq!(d["code"], "spec::unknown_field");
+    assert_eq!(d["code"], "schema::unknown_field");
     assert_eq!(d["severity"], "error");
     assert_eq!(d["message"], "unknown key `replica` in the Task");
     assert_eq!(d["file"], "t.yaml");
@@ -692,7 +692,7 @@ fn github_annotations() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "::error file=t.yaml,line=4,col=25,endLine=4,endColumn=26,title=spec%3A%3Atype::`envs[0].value` must be a string, found number `1`%0Ahelp: quote it to make it a string: `\"1\"`\n"
+        "::error file=t.yaml,line=4,col=25,endLine=4,endColumn=26,title=schema%3A%3Atype::`envs[0].value` must be a string, found number `1`%0Ahelp: quote it to make it a string: `\"1\"`\n"
     );
 }
 

@@ -1,8 +1,9 @@
-//! The typed Task, decoded from a schema-valid [`Document`](super::parse::Document).
+//! The typed Task, decoded from a schema-valid [`Document`](crate::yaml::Document).
 //!
 //! These types are the source of `schemas/task.schema.json`: doc comments become the
 //! schema's descriptions (shown by `taskrender explain` and editors), `x-actions` names the
-//! actions a parameter belongs to, and `x-expected` phrases a pattern for humans. A test
+//! actions a parameter belongs to, `x-expected` phrases a pattern for humans and `x-format`
+//! names it for the diagnostics that offer a fix. A test
 //! keeps the checked-in schema equal to what these types generate.
 
 use std::borrow::Cow;
@@ -13,120 +14,120 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
 /// DNS-1123 label: what Kubernetes requires of most object names.
-pub const DNS_LABEL: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+pub(crate) const DNS_LABEL: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 /// DNS-1123 subdomain: `Secret` and `ConfigMap` names.
-pub const DNS_SUBDOMAIN: &str =
+pub(crate) const DNS_SUBDOMAIN: &str =
     r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 /// Label or annotation key: an optional DNS subdomain prefix and `/`, then a name.
-pub const QUALIFIED_NAME: &str = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$";
+pub(crate) const QUALIFIED_NAME: &str = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$";
 /// Label value: empty, or alphanumerics with `-`, `_`, `.` inside; at most 63 characters.
-pub const LABEL_VALUE: &str = "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$";
+pub(crate) const LABEL_VALUE: &str = "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$";
 /// Kubernetes quantity: a non-negative decimal with an optional binary (`Ki`…`Ei`),
 /// decimal (`n`, `u`, `m`, `k`, `M`…`E`) or exponent (`e3`) suffix.
-pub const QUANTITY: &str =
+pub(crate) const QUANTITY: &str =
     r"^\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][-+]?[0-9]+)?$";
 /// Image reference, after the OCI distribution grammar (`distribution/reference`):
 /// `[host[:port]/]path[:tag][@algorithm:hex]`, path components lowercase.
-pub const IMAGE_REF: &str = r"^((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$";
+pub(crate) const IMAGE_REF: &str = r"^((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$";
 /// Environment variable name, as Kubernetes validates it.
-pub const ENV_NAME: &str = "^[-._a-zA-Z][-._a-zA-Z0-9]*$";
+pub(crate) const ENV_NAME: &str = "^[-._a-zA-Z][-._a-zA-Z0-9]*$";
 /// Absolute path inside the container, without `..` segments.
-pub const ABSOLUTE_PATH: &str = r"^/([^/\x00]+(/[^/\x00]+)*)?/?$";
+pub(crate) const ABSOLUTE_PATH: &str = r"^/([^/\x00]+(/[^/\x00]+)*)?/?$";
 
 /// A Task: what to run (`function`) and how (`action`), with the parameters of the
 /// reference platform's `function.run`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "taskrender Task", extend("$id" = "https://taskrender.dev/schemas/task.schema.json"))]
-#[schemars(transform = crate::schema::task_transform)]
-pub struct TaskSpec {
+pub(crate) struct TaskSpec {
     /// Name of the Task: a DNS-1123 label (lowercase letters, digits and `-`). Every
     /// rendered object's name derives from it.
-    #[schemars(regex(pattern = DNS_LABEL), length(min = 1, max = 63), extend("x-expected" = "a DNS-1123 label: lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters"))]
-    pub name: String,
+    #[schemars(regex(pattern = DNS_LABEL), length(min = 1, max = 63), extend("x-format" = "dns-label", "x-expected" = "a DNS-1123 label: lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters"))]
+    pub(crate) name: String,
     /// Project the Task belongs to: the `app.kubernetes.io/part-of` label.
     #[schemars(regex(pattern = LABEL_VALUE), length(min = 1, max = 63), extend("x-expected" = "a label value: letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit, at most 63 characters"))]
-    pub project: Option<String>,
+    pub(crate) project: Option<String>,
     /// Namespace of every rendered object (`--namespace` on the command line wins).
-    #[schemars(regex(pattern = DNS_LABEL), length(min = 1, max = 63), extend("x-expected" = "a DNS-1123 label: lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters"))]
-    pub namespace: Option<String>,
+    #[schemars(regex(pattern = DNS_LABEL), length(min = 1, max = 63), extend("x-format" = "dns-label", "x-expected" = "a DNS-1123 label: lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters"))]
+    pub(crate) namespace: Option<String>,
     /// What to render: `job` (a batch Job), `serve` (a Deployment and a Service),
     /// `deploy` (a Deployment) or `build` (a Dockerfile and a Job that builds and pushes it).
-    pub action: Action,
+    pub(crate) action: Action,
     /// Name of the profile that supplies platform defaults and policy (default: `default`).
     #[schemars(regex(pattern = DNS_LABEL), length(min = 1, max = 63), extend("x-expected" = "a profile name: lowercase letters, digits and `-`"))]
-    pub profile: Option<String>,
+    #[allow(dead_code)] // read from the document before decoding, to load the profile
+    pub(crate) profile: Option<String>,
     /// Extra labels on every rendered object and pod.
     #[serde(default)]
     #[schemars(schema_with = "label_map")]
-    pub labels: BTreeMap<String, String>,
+    pub(crate) labels: BTreeMap<String, String>,
     /// Extra annotations on every rendered object.
     #[serde(default)]
     #[schemars(schema_with = "annotation_map")]
-    pub annotations: BTreeMap<String, String>,
+    pub(crate) annotations: BTreeMap<String, String>,
     /// What runs: the container image, command and arguments.
-    pub function: Option<Function>,
+    pub(crate) function: Option<Function>,
     /// Node labels the pod must be scheduled on (the pod's `nodeSelector`).
     #[serde(default)]
-    pub node_selector: Vec<NodeSelectorEntry>,
+    pub(crate) node_selector: Vec<NodeSelectorEntry>,
     /// Volumes mounted into the container.
     #[serde(default)]
-    pub volumes: Vec<Volume>,
+    pub(crate) volumes: Vec<Volume>,
     /// Compute resources of the container, in the Kubernetes shape.
-    pub resources: Option<Resources>,
+    pub(crate) resources: Option<Resources>,
     /// A Kubernetes `Affinity` (nodeAffinity, podAffinity, podAntiAffinity) for the pod.
     #[serde(default)]
     #[schemars(schema_with = "k8s_affinity")]
-    pub affinity: Option<Affinity>,
+    pub(crate) affinity: Option<Affinity>,
     /// Kubernetes `Toleration`s of the pod.
     #[serde(default)]
     #[schemars(schema_with = "k8s_tolerations")]
-    pub tolerations: Vec<Toleration>,
+    pub(crate) tolerations: Vec<Toleration>,
     /// Environment variables of the container, in order.
     #[serde(default)]
-    pub envs: Vec<EnvVar>,
+    pub(crate) envs: Vec<EnvVar>,
     /// Names of existing Secrets whose keys become environment variables (`envFrom`).
     /// Secret values never appear in a Task.
     #[serde(default)]
     #[schemars(inner(regex(pattern = DNS_SUBDOMAIN), length(min = 1, max = 253)), extend("x-expected" = "a Secret name: a DNS-1123 subdomain"))]
-    pub secrets: Vec<String>,
+    pub(crate) secrets: Vec<String>,
     /// Group id that owns mounted volumes (pod `securityContext.fsGroup`).
     #[schemars(range(min = 0, max = 2_147_483_647), extend("x-actions" = ["job", "deploy"]))]
-    pub fs_group: Option<i64>,
+    pub(crate) fs_group: Option<i64>,
     /// User id the container runs as (pod `securityContext.runAsUser`); 0 (root) only
     /// where the profile allows it.
     #[schemars(range(min = 0, max = 2_147_483_647), extend("x-actions" = ["job", "serve", "deploy"]))]
-    pub run_as_user: Option<i64>,
+    pub(crate) run_as_user: Option<i64>,
     /// Group id the container runs as (pod `securityContext.runAsGroup`); 0 only where
     /// the profile allows it.
     #[schemars(range(min = 0, max = 2_147_483_647), extend("x-actions" = ["job", "serve", "deploy"]))]
-    pub run_as_group: Option<i64>,
+    pub(crate) run_as_group: Option<i64>,
     /// Number of pods of the Deployment (default 1; `serve` allows 0, `deploy` needs at least 1).
     #[schemars(range(min = 0, max = 2_147_483_647), extend("x-actions" = ["serve", "deploy"]))]
-    pub replicas: Option<i32>,
+    pub(crate) replicas: Option<i32>,
     /// Ports of the Service: `port`, `targetPort` (or `target_port`), and optional `name`,
     /// `protocol` and `nodePort`.
     #[serde(default)]
     #[schemars(extend("x-actions" = ["serve"]))]
-    pub service_ports: Vec<ServicePort>,
+    pub(crate) service_ports: Vec<ServicePort>,
     /// Type of the Service: `ClusterIP` (default), `NodePort` or `LoadBalancer`.
     #[schemars(extend("x-actions" = ["serve"]))]
-    pub service_type: Option<ServiceType>,
+    pub(crate) service_type: Option<ServiceType>,
     /// Dockerfile lines after `FROM`, `WORKDIR /shared` and `COPY . /shared`: a plain
     /// command becomes `RUN <command>`, a line starting with a Dockerfile keyword is kept.
     #[serde(default)]
     #[schemars(inner(length(min = 1)), extend("x-actions" = ["build"]))]
-    pub instructions: Vec<String>,
+    pub(crate) instructions: Vec<String>,
     /// Image of the Dockerfile's `FROM` (else `function.base_image`, else `function.image`).
-    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`", "x-actions" = ["build"]))]
-    pub base_image: Option<String>,
+    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-format" = "image-ref", "x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`", "x-actions" = ["build"]))]
+    pub(crate) base_image: Option<String>,
     /// Image to build and push, `name:tag` (default: `<project>-<name>` tagged with a hash
     /// of the Dockerfile).
-    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`", "x-actions" = ["build"]))]
-    pub image: Option<String>,
+    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-format" = "image-ref", "x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`", "x-actions" = ["build"]))]
+    pub(crate) image: Option<String>,
     /// A `kubernetes.io/dockerconfigjson` Secret the builder uses to push the image.
     #[schemars(regex(pattern = DNS_SUBDOMAIN), length(min = 1, max = 253), extend("x-actions" = ["build"], "x-expected" = "a Secret name: a DNS-1123 subdomain"))]
-    pub registry_secret: Option<String>,
+    pub(crate) registry_secret: Option<String>,
 }
 
 /// The four actions.
@@ -134,7 +135,7 @@ pub struct TaskSpec {
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
-pub enum Action {
+pub(crate) enum Action {
     Job,
     Serve,
     Deploy,
@@ -142,9 +143,10 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 4] = [Action::Job, Action::Serve, Action::Deploy, Action::Build];
+    #[cfg(test)] // the schema generator's per-action rules
+    pub(crate) const ALL: [Action; 4] = [Action::Job, Action::Serve, Action::Deploy, Action::Build];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Action::Job => "job",
             Action::Serve => "serve",
@@ -157,34 +159,34 @@ impl Action {
 /// What runs.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Function {
+pub(crate) struct Function {
     /// Container image, `[registry/]name[:tag][@digest]` (required for job, serve, deploy).
-    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`"))]
-    pub image: Option<String>,
+    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-format" = "image-ref", "x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`"))]
+    pub(crate) image: Option<String>,
     /// Command (the container's entrypoint): a list of strings, or one string split like a
     /// POSIX shell would (quotes respected, nothing expanded).
     #[schemars(extend("x-actions" = ["job", "serve", "deploy"]))]
-    pub command: Option<Command>,
+    pub(crate) command: Option<Command>,
     /// Arguments to the command.
     #[serde(default)]
     #[schemars(extend("x-actions" = ["job", "serve", "deploy"]))]
-    pub args: Vec<String>,
+    pub(crate) args: Vec<String>,
     /// When the kubelet pulls the image: `Always`, `IfNotPresent` or `Never`.
     #[schemars(extend("x-actions" = ["job", "serve", "deploy"]))]
-    pub image_pull_policy: Option<PullPolicy>,
+    pub(crate) image_pull_policy: Option<PullPolicy>,
     /// Base image of a build (see `base_image`).
-    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`", "x-actions" = ["build"]))]
-    pub base_image: Option<String>,
+    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-format" = "image-ref", "x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`", "x-actions" = ["build"]))]
+    pub(crate) base_image: Option<String>,
     /// Build context: a `git://`, `https://`, `s3://` or `gs://` URL (default: the
     /// generated Dockerfile alone).
     #[schemars(regex(pattern = r"^(git|https|s3|gs)://[^\s]+$"), extend("x-actions" = ["build"], "x-expected" = "a build context URL: `git://`, `https://`, `s3://` or `gs://`, without spaces"))]
-    pub source: Option<String>,
+    pub(crate) source: Option<String>,
 }
 
 /// A command: one string (split into words) or a list of words.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-pub enum Command {
+pub(crate) enum Command {
     Line(String),
     Words(Vec<String>),
 }
@@ -205,14 +207,14 @@ impl JsonSchema for Command {
 
 /// Image pull policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-pub enum PullPolicy {
+pub(crate) enum PullPolicy {
     Always,
     IfNotPresent,
     Never,
 }
 
 impl PullPolicy {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             PullPolicy::Always => "Always",
             PullPolicy::IfNotPresent => "IfNotPresent",
@@ -224,44 +226,44 @@ impl PullPolicy {
 /// One node label the pod requires.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NodeSelectorEntry {
+pub(crate) struct NodeSelectorEntry {
     /// Node label key, such as `disktype` or `topology.kubernetes.io/zone`.
     #[schemars(regex(pattern = QUALIFIED_NAME), length(min = 1, max = 317), extend("x-expected" = "a label key: an optional DNS prefix and `/`, then letters, digits, `-`, `_` and `.`"))]
-    pub key: String,
+    pub(crate) key: String,
     /// Required value of the node label.
     #[schemars(regex(pattern = LABEL_VALUE), length(max = 63), extend("x-expected" = "a label value: letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit, at most 63 characters"))]
-    pub value: String,
+    pub(crate) value: String,
 }
 
 /// One environment variable.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct EnvVar {
+pub(crate) struct EnvVar {
     /// Variable name.
     #[schemars(regex(pattern = ENV_NAME), length(min = 1), extend("x-expected" = "an environment variable name: letters, digits, `_`, `-` and `.`, not starting with a digit"))]
-    pub name: String,
+    pub(crate) name: String,
     /// Variable value: always a string (quote numbers and booleans).
-    pub value: String,
+    pub(crate) value: String,
 }
 
 /// Container resources.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Resources {
+pub(crate) struct Resources {
     /// Most of each resource the container may use, such as `cpu: "2"`, `memory: 4Gi`,
     /// `nvidia.com/gpu: 1`.
     #[serde(default)]
     #[schemars(schema_with = "quantity_map")]
-    pub limits: BTreeMap<String, Quantity>,
+    pub(crate) limits: BTreeMap<String, Quantity>,
     /// Resources the scheduler reserves for the container; each at most its limit.
     #[serde(default)]
     #[schemars(schema_with = "quantity_map")]
-    pub requests: BTreeMap<String, Quantity>,
+    pub(crate) requests: BTreeMap<String, Quantity>,
 }
 
 /// A Kubernetes quantity, written as a string (`500m`, `1Gi`) or a number (`2`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Quantity(pub String);
+pub(crate) struct Quantity(pub String);
 
 impl<'de> Deserialize<'de> for Quantity {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -291,14 +293,15 @@ impl JsonSchema for Quantity {
 }
 
 /// One volume mounted into the container. `spec` depends on `volume_type`.
+#[allow(clippy::struct_field_names)] // `volume_type` is the reference platform's key
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Volume {
-    pub volume_type: VolumeType,
-    pub name: String,
-    pub mount_path: String,
+pub(crate) struct Volume {
+    pub(crate) volume_type: VolumeType,
+    pub(crate) name: String,
+    pub(crate) mount_path: String,
     #[serde(default)]
-    pub spec: serde_json::Map<String, serde_json::Value>,
+    pub(crate) spec: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Kind of volume: `persistent_volume_claim` (a new claim `<task>-<volume>`, or an
@@ -307,72 +310,61 @@ pub struct Volume {
 /// claim shared between Tasks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum VolumeType {
+pub(crate) enum VolumeType {
     PersistentVolumeClaim,
     EmptyDir,
     Ephemeral,
     SharedVolume,
 }
 
-impl VolumeType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VolumeType::PersistentVolumeClaim => "persistent_volume_claim",
-            VolumeType::EmptyDir => "empty_dir",
-            VolumeType::Ephemeral => "ephemeral",
-            VolumeType::SharedVolume => "shared_volume",
-        }
-    }
-}
-
 /// `spec` of a `persistent_volume_claim` volume.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PvcSpec {
+pub(crate) struct PvcSpec {
     /// Requested storage, such as `10Gi` (required unless `claim_name` is given).
-    pub size: Option<Quantity>,
+    pub(crate) size: Option<Quantity>,
     /// `StorageClass` of the new claim (default: the cluster's default class).
     #[schemars(regex(pattern = DNS_SUBDOMAIN), extend("x-expected" = "a StorageClass name: a DNS-1123 subdomain"))]
-    pub storage_class: Option<String>,
+    pub(crate) storage_class: Option<String>,
     /// An existing claim to mount instead of rendering a new one.
     #[schemars(regex(pattern = DNS_SUBDOMAIN), extend("x-expected" = "a claim name: a DNS-1123 subdomain"))]
-    pub claim_name: Option<String>,
+    pub(crate) claim_name: Option<String>,
 }
 
 /// `spec` of an `empty_dir` volume.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct EmptyDirSpec {
+pub(crate) struct EmptyDirSpec {
     /// Most storage the volume may use, such as `1Gi`.
-    pub size_limit: Option<Quantity>,
+    pub(crate) size_limit: Option<Quantity>,
     /// `Memory` for a tmpfs; empty (default) for the node's disk.
-    pub medium: Option<EmptyDirMedium>,
+    pub(crate) medium: Option<EmptyDirMedium>,
 }
 
 /// Storage medium of an emptyDir.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-pub enum EmptyDirMedium {
+pub(crate) enum EmptyDirMedium {
     Memory,
 }
 
 /// `spec` of an `ephemeral` volume.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct EphemeralSpec {
+pub(crate) struct EphemeralSpec {
     /// Requested storage, such as `5Gi`.
-    pub size: Quantity,
+    pub(crate) size: Quantity,
     /// `StorageClass` of the claim (default: the cluster's default class).
     #[schemars(regex(pattern = DNS_SUBDOMAIN), extend("x-expected" = "a StorageClass name: a DNS-1123 subdomain"))]
-    pub storage_class: Option<String>,
+    pub(crate) storage_class: Option<String>,
 }
 
 /// `spec` of a `shared_volume` volume.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SharedVolumeSpec {
+pub(crate) struct SharedVolumeSpec {
     /// The existing claim (default: the volume's name).
     #[schemars(regex(pattern = DNS_SUBDOMAIN), extend("x-expected" = "a claim name: a DNS-1123 subdomain"))]
-    pub claim_name: Option<String>,
+    pub(crate) claim_name: Option<String>,
 }
 
 impl JsonSchema for Volume {
@@ -420,6 +412,7 @@ impl JsonSchema for Volume {
                     "type": "string",
                     "pattern": DNS_LABEL,
                     "maxLength": 63,
+                    "x-format": "dns-label",
                     "x-expected": "a DNS-1123 label: lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters",
                 },
                 "mount_path": {
@@ -441,33 +434,33 @@ impl JsonSchema for Volume {
 /// One Service port.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ServicePort {
+pub(crate) struct ServicePort {
     /// Port the Service listens on.
     #[schemars(range(min = 1, max = 65535))]
-    pub port: u16,
+    pub(crate) port: u16,
     /// Port of the container the Service forwards to (default: `port`).
     #[serde(rename = "targetPort")]
     #[schemars(range(min = 1, max = 65535))]
-    pub target_port_camel: Option<u16>,
+    pub(crate) target_port_camel: Option<u16>,
     /// The reference SDK's spelling of `targetPort`; give one or the other.
     #[serde(rename = "target_port")]
     #[schemars(range(min = 1, max = 65535))]
-    pub target_port_snake: Option<u16>,
+    pub(crate) target_port_snake: Option<u16>,
     /// Port name (default `port-<port>`): a DNS-1123 label of at most 15 characters.
     #[schemars(regex(pattern = DNS_LABEL), length(min = 1, max = 15), extend("x-expected" = "a port name: lowercase letters, digits and `-`, at most 15 characters"))]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// `TCP` (default), `UDP` or `SCTP`.
-    pub protocol: Option<Protocol>,
+    pub(crate) protocol: Option<Protocol>,
     /// Port on every node (`NodePort` and `LoadBalancer` Services only).
     #[serde(rename = "nodePort")]
     #[schemars(range(min = 1, max = 65535))]
-    pub node_port: Option<u16>,
+    pub(crate) node_port: Option<u16>,
 }
 
 /// Service port protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[allow(clippy::upper_case_acronyms)]
-pub enum Protocol {
+pub(crate) enum Protocol {
     TCP,
     UDP,
     SCTP,
@@ -475,10 +468,32 @@ pub enum Protocol {
 
 /// Service type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-pub enum ServiceType {
+pub(crate) enum ServiceType {
     ClusterIP,
     NodePort,
     LoadBalancer,
+}
+
+impl Protocol {
+    /// The Kubernetes spelling.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::TCP => "TCP",
+            Self::UDP => "UDP",
+            Self::SCTP => "SCTP",
+        }
+    }
+}
+
+impl ServiceType {
+    /// The Kubernetes spelling.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::ClusterIP => "ClusterIP",
+            Self::NodePort => "NodePort",
+            Self::LoadBalancer => "LoadBalancer",
+        }
+    }
 }
 
 fn label_map(_: &mut SchemaGenerator) -> Schema {

@@ -5,7 +5,26 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::app::{EXIT_USAGE, Outcome};
 use crate::diagnostic::did_you_mean;
+use crate::schema;
+
+/// `taskrender explain FIELD`.
+pub(crate) fn run(field: &str) -> Outcome {
+    let schema: Value =
+        serde_json::from_str(schema::TASK_SCHEMA).expect("checked-in schema is JSON");
+    match explain(&schema, field) {
+        Ok(text) => Outcome {
+            stdout: text.into_bytes(),
+            ..Outcome::default()
+        },
+        Err(message) => Outcome {
+            stderr: format!("error: {message}\n"),
+            code: EXIT_USAGE,
+            ..Outcome::default()
+        },
+    }
+}
 
 /// One place a dotted path leads to in the schema.
 struct Found<'a> {
@@ -18,7 +37,7 @@ struct Found<'a> {
 
 /// Explains `path` (`volumes.spec.size_limit`), or lists the top-level parameters when
 /// `path` is empty. `Err` carries the message for an unknown field.
-pub fn explain(schema: &Value, path: &str) -> Result<String, String> {
+fn explain(schema: &Value, path: &str) -> Result<String, String> {
     if path.is_empty() {
         return Ok(list(
             schema,

@@ -18,46 +18,49 @@ use serde_saphyr::Spanned;
 use crate::diagnostic::{Diagnostic, ErrorKind};
 use crate::source::SourceFile;
 
+mod pointer;
+pub(crate) use pointer::Pointer;
+
 /// Deepest nesting accepted. Real Tasks nest about 8 levels (affinity is the deepest),
 /// profile patches about 10. The cap also bounds stack use: the deserializer recurses once
 /// per level (about 40 KiB a level in debug builds, far less in release).
-pub const MAX_DEPTH: usize = 32;
+pub(crate) const MAX_DEPTH: usize = 32;
 
 /// One YAML document of a file, untyped, with its span index.
 #[derive(Debug)]
-pub struct Document {
-    pub file: Arc<SourceFile>,
-    pub value: Value,
-    pub spans: SpanIndex,
+pub(crate) struct Document {
+    pub(crate) file: Arc<SourceFile>,
+    pub(crate) value: Value,
+    pub(crate) spans: SpanIndex,
 }
 
 /// Where a node is: the value's byte range, and the key's when the node is a mapping value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeSpan {
-    pub key: Option<Range<usize>>,
-    pub value: Range<usize>,
+pub(crate) struct NodeSpan {
+    pub(crate) key: Option<Range<usize>>,
+    pub(crate) value: Range<usize>,
 }
 
 /// JSON pointer (RFC 6901, as jsonschema reports `instance_path`) → [`NodeSpan`].
 #[derive(Debug, Default)]
-pub struct SpanIndex {
+pub(crate) struct SpanIndex {
     map: BTreeMap<String, NodeSpan>,
 }
 
 impl SpanIndex {
-    pub fn get(&self, pointer: &str) -> Option<&NodeSpan> {
+    pub(crate) fn get(&self, pointer: &str) -> Option<&NodeSpan> {
         self.map.get(pointer)
     }
 
     /// The span to underline for a problem with the value at `pointer`: the value itself,
     /// else the nearest ancestor that has a span (the root always has one).
-    pub fn value(&self, pointer: &str) -> Range<usize> {
+    pub(crate) fn value(&self, pointer: &str) -> Range<usize> {
         self.nearest(pointer).value.clone()
     }
 
     /// The span of the key that names the node at `pointer` (the value's for list items
     /// and the root), falling back to the nearest ancestor.
-    pub fn key(&self, pointer: &str) -> Range<usize> {
+    pub(crate) fn key(&self, pointer: &str) -> Range<usize> {
         let n = self.nearest(pointer);
         n.key.clone().unwrap_or_else(|| n.value.clone())
     }
@@ -81,18 +84,9 @@ impl SpanIndex {
     }
 }
 
-/// Escapes one JSON pointer segment (`~` → `~0`, `/` → `~1`).
-pub fn escape_segment(segment: &str) -> std::borrow::Cow<'_, str> {
-    if segment.contains(['~', '/']) {
-        segment.replace('~', "~0").replace('/', "~1").into()
-    } else {
-        segment.into()
-    }
-}
-
 /// Parses every document of `file`. A null (empty) document between `---` separators is
 /// skipped; a file with no document at all is an error.
-pub fn parse(file: &Arc<SourceFile>) -> Result<Vec<Document>, Diagnostic> {
+pub(crate) fn parse(file: &Arc<SourceFile>) -> Result<Vec<Document>, Diagnostic> {
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_depth: MAX_DEPTH,
@@ -274,7 +268,7 @@ fn convert(
                 };
                 let len = pointer.len();
                 pointer.push('/');
-                pointer.push_str(&escape_segment(&name));
+                pointer.push_str(&Pointer::escape(&name));
                 let value = convert(file, v, Some(key_span), pointer, spans)?;
                 pointer.truncate(len);
                 out.insert(name, value);
@@ -458,13 +452,13 @@ mod tests {
 
     #[test]
     fn empty_file_is_an_error() {
-        assert_eq!(parse_str("").unwrap_err().kind.code(), "spec::empty");
+        assert_eq!(parse_str("").unwrap_err().kind.code(), "task::empty");
         assert_eq!(
             parse_str("# only a comment\n---\n")
                 .unwrap_err()
                 .kind
                 .code(),
-            "spec::empty"
+            "task::empty"
         );
     }
 

@@ -1,22 +1,57 @@
 //! `taskrender diff`: what rendering now would change in a folder written by `render -o`,
-//! as a per-object summary and unified diffs. Pure: the folder is read by `emit`.
+//! as a per-object summary and unified diffs.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use crate::emit::FileOut;
+use std::io::Read;
+
+use crate::app::{EXIT_INVALID, EXIT_OK, Outcome, Terminal};
+use crate::cli::{DiffArgs, Format};
+use crate::emit::{self, FileOut};
+use crate::pipeline;
+
+pub(crate) fn run(args: &DiffArgs, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
+    let color = terminal.color(args.input.color);
+    // The diff goes to stdout: colour it when stdout is a terminal.
+    let diff_color = terminal.stdout_color(args.input.color);
+    let result = pipeline::run(&super::request(&args.input, false), stdin);
+    let old = emit::read_owned(&args.against);
+    let mut outcome = super::finish(
+        result,
+        args.input.format.into(),
+        color,
+        |outputs, out| {
+            let d = diff(&emit::files(outputs), &old, diff_color);
+            out.stdout = d.text.into_bytes();
+            if d.drift {
+                out.code = EXIT_INVALID;
+            }
+            Ok(())
+        },
+        false,
+    );
+    if outcome.stdout.is_empty() && outcome.code == EXIT_OK && args.input.format == Format::Human {
+        let _ = writeln!(
+            outcome.stderr,
+            "no drift: `{}` matches the Tasks",
+            args.against.display()
+        );
+    }
+    outcome
+}
 
 /// The comparison: text for stdout, and whether anything differs.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Drift {
-    pub text: String,
-    pub drift: bool,
+struct Drift {
+    text: String,
+    drift: bool,
 }
 
 /// Compares the files a render would write with the files taskrender owns in the folder.
 /// First a line per file that differs (`+ added Job/train`, `- removed Service/web`,
 /// `~ changed Deployment/api`), then their unified diffs; colour when `color`.
-pub fn diff(new: &[FileOut], old: &BTreeMap<String, String>, color: bool) -> Drift {
+fn diff(new: &[FileOut], old: &BTreeMap<String, String>, color: bool) -> Drift {
     let new_by_path: BTreeMap<&str, &FileOut> = new.iter().map(|f| (f.path.as_str(), f)).collect();
     let paths: BTreeSet<&str> = new_by_path
         .keys()

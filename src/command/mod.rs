@@ -1,0 +1,62 @@
+//! One module per subcommand: each turns its clap arguments into a pipeline [`Request`],
+//! runs it, and decides what to print.
+
+pub(crate) mod check;
+pub(crate) mod diff;
+pub(crate) mod explain;
+pub(crate) mod misc;
+pub(crate) mod profiles;
+pub(crate) mod render;
+
+use crate::app::{EXIT_INVALID, Outcome};
+use crate::cli::InputArgs;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::emit::Output;
+use crate::pipeline::{Rendered, Request};
+use crate::report::{self, Format};
+
+/// The pipeline request of the input arguments every Task command shares.
+fn request(input: &InputArgs, strict: bool) -> Request {
+    Request {
+        paths: input.paths.clone(),
+        profile_dirs: input.profiles.clone(),
+        vars: input.set.iter().cloned().collect(),
+        namespace: input.namespace.clone(),
+        threads: input.jobs.map_or_else(
+            || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            std::num::NonZero::get,
+        ),
+        strict,
+    }
+}
+
+/// Reports the diagnostics of a run; calls `emit` only if there is no error at all (so
+/// invalid input never writes anything). `renders` adds "nothing was written" to a failure.
+fn finish(
+    result: Rendered,
+    format: Format,
+    color: bool,
+    emit: impl FnOnce(&[Output], &mut Outcome) -> Result<(), Diagnostic>,
+    renders: bool,
+) -> Outcome {
+    let mut out = Outcome::default();
+    let mut diagnostics = result.diagnostics;
+    let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
+    if !has_errors && let Err(e) = emit(&result.outputs, &mut out) {
+        diagnostics.push(e);
+    }
+    out.stderr.push_str(&report::report(
+        &diagnostics,
+        format,
+        color,
+        has_errors && renders,
+    ));
+    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        out.code = EXIT_INVALID;
+    }
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

@@ -1,0 +1,35 @@
+//! `taskrender render`: the whole pipeline, to stdout or `-o DIR`.
+
+use std::fmt::Write as _;
+use std::io::Read;
+
+use crate::app::{Outcome, Terminal};
+use crate::cli::{Format, RenderArgs};
+use crate::{emit, pipeline};
+
+pub(crate) fn run(args: &RenderArgs, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
+    let color = terminal.color(args.input.color);
+    let result = pipeline::run(&super::request(&args.input, false), stdin);
+    super::finish(
+        result,
+        args.input.format.into(),
+        color,
+        |outputs, out| match &args.output {
+            None => {
+                out.stdout = emit::stream(outputs, args.dockerfile).into_bytes();
+                if !args.dockerfile && args.input.format == Format::Human {
+                    out.stderr.push_str(&emit::dockerfile_note(outputs));
+                }
+                Ok(())
+            }
+            Some(dir) => {
+                let report = emit::write_files(dir, &emit::files(outputs), args.prune)?;
+                for path in report.pruned {
+                    let _ = writeln!(out.stderr, "pruned {path}");
+                }
+                Ok(())
+            }
+        },
+        true,
+    )
+}

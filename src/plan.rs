@@ -1,0 +1,145 @@
+//! The contract between resolve and render: a [`Plan`] is a Task with every default
+//! applied and every rule checked, in the terms of the objects it becomes.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::{Affinity, Toleration};
+
+use crate::source::SourceFile;
+use crate::task::{Protocol, PullPolicy, ServiceType};
+
+/// Where a Task came from, for diagnostics that span several Tasks.
+#[derive(Debug, Clone)]
+pub(crate) struct Origin {
+    pub(crate) file: Arc<SourceFile>,
+    pub(crate) name_span: Range<usize>,
+}
+
+/// A Task, resolved: what the renderer turns into objects. Nothing in it is left for the
+/// renderer to guess: what exists for one action only lives in that action's [`Workload`].
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(crate) name: String,
+    pub(crate) namespace: Option<String>,
+
+    /// Every object's labels: the standard ones, then the Task's.
+    pub(crate) labels: BTreeMap<String, String>,
+    /// The stable subset used in selectors.
+    pub(crate) selector: BTreeMap<String, String>,
+    pub(crate) annotations: BTreeMap<String, String>,
+    pub(crate) pod: PodPlan,
+    /// `PersistentVolumeClaim`s to render, in volume order.
+    pub(crate) claims: Vec<ClaimPlan>,
+    pub(crate) workload: Workload,
+}
+
+/// What an action renders besides the pod and its claims.
+#[derive(Debug, Clone)]
+pub(crate) enum Workload {
+    /// `job`: a Job.
+    Job(JobPlan),
+    /// `deploy`: a Deployment.
+    Deploy { replicas: i32 },
+    /// `serve`: a Deployment, and a Service when the Task has ports.
+    Serve {
+        replicas: i32,
+        service: Option<ServicePlan>,
+    },
+    /// `build`: a Dockerfile, the `ConfigMap` that carries it, and the builder's Job.
+    Build { build: BuildPlan, job: JobPlan },
+}
+
+/// What a `build` Task builds, and how.
+#[derive(Debug, Clone)]
+pub(crate) struct BuildPlan {
+    /// The generated Dockerfile, ending in one newline.
+    pub(crate) dockerfile: String,
+    /// Image reference to push.
+    pub(crate) destination: String,
+    /// Kaniko `--context`: the Task's `function.source`, else the mounted Dockerfile folder.
+    pub(crate) context: String,
+    pub(crate) registry_secret: Option<String>,
+    pub(crate) builder_image: String,
+}
+
+/// A Service to render.
+#[derive(Debug, Clone)]
+pub(crate) struct ServicePlan {
+    pub(crate) type_: ServiceType,
+    pub(crate) ports: Vec<PortPlan>,
+}
+
+/// One Service port, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PortPlan {
+    pub(crate) name: String,
+    pub(crate) port: i32,
+    pub(crate) target_port: i32,
+    pub(crate) protocol: Protocol,
+    pub(crate) node_port: Option<i32>,
+}
+
+/// The pod every action runs.
+#[derive(Debug, Clone)]
+pub(crate) struct PodPlan {
+    pub(crate) container_name: String,
+    pub(crate) image: String,
+    pub(crate) command: Vec<String>,
+    pub(crate) args: Vec<String>,
+    pub(crate) pull_policy: Option<PullPolicy>,
+    /// `(containerPort, protocol)`: every Service target port, once.
+    pub(crate) ports: Vec<(i32, Protocol)>,
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) secrets: Vec<String>,
+    pub(crate) limits: BTreeMap<String, String>,
+    pub(crate) requests: BTreeMap<String, String>,
+    pub(crate) node_selector: BTreeMap<String, String>,
+    pub(crate) affinity: Option<Affinity>,
+    pub(crate) tolerations: Vec<Toleration>,
+    pub(crate) volumes: Vec<VolumePlan>,
+    pub(crate) run_as_user: Option<i64>,
+    pub(crate) run_as_group: Option<i64>,
+    pub(crate) fs_group: Option<i64>,
+    /// Mount the container's root filesystem read-only (profile setting).
+    pub(crate) read_only_root_filesystem: bool,
+}
+
+/// One mounted volume.
+#[derive(Debug, Clone)]
+pub(crate) struct VolumePlan {
+    pub(crate) name: String,
+    pub(crate) mount_path: String,
+    pub(crate) source: VolumeSource,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum VolumeSource {
+    Claim {
+        claim_name: String,
+    },
+    EmptyDir {
+        size_limit: Option<String>,
+        memory: bool,
+    },
+    Ephemeral {
+        size: String,
+        storage_class: Option<String>,
+    },
+}
+
+/// A `PersistentVolumeClaim` to render.
+#[derive(Debug, Clone)]
+pub(crate) struct ClaimPlan {
+    pub(crate) name: String,
+    pub(crate) size: String,
+    pub(crate) storage_class: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct JobPlan {
+    pub(crate) backoff_limit: i32,
+    pub(crate) active_deadline_seconds: i64,
+    pub(crate) ttl_seconds_after_finished: Option<i32>,
+}

@@ -1,0 +1,495 @@
+//! Schema errors → diagnostics in the user's terms: one function per JSON Schema keyword,
+//! each saying what is wrong and, where it can, what to write instead.
+
+use std::fmt::Write as _;
+
+use jsonschema::ValidationError;
+use jsonschema::error::ValidationErrorKind;
+use serde_json::Value;
+
+use super::Compiled;
+use super::annotations::{self, Format};
+use crate::diagnostic::{Diagnostic, ErrorKind, did_you_mean};
+use crate::yaml::{Document, Pointer};
+
+fn parent_name(c: &Compiled, pointer: &str) -> String {
+    if pointer.is_empty() {
+        c.root.into()
+    } else {
+        format!("`{}`", Pointer::field(pointer))
+    }
+}
+
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "nothing (null)".into(),
+        Value::Bool(b) => format!("boolean `{b}`"),
+        Value::Number(n) => format!("number `{n}`"),
+        Value::String(s) => format!("string `{s}`"),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a mapping".into(),
+    }
+}
+
+fn type_phrase(schema_type: &Value) -> String {
+    let one = |t: &str| match t {
+        "string" => "a string",
+        "integer" => "a whole number",
+        "number" => "a number",
+        "boolean" => "`true` or `false`",
+        "array" => "a list",
+        "object" => "a mapping",
+        _ => "null",
+    };
+    match schema_type {
+        Value::String(t) => one(t).into(),
+        Value::Array(ts) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .map(one)
+            .collect::<Vec<_>>()
+            .join(" or "),
+        _ => "another type".into(),
+    }
+}
+
+fn expected_phrase(c: &Compiled, subschema_ptr: &str) -> Option<String> {
+    annotations::expected(&c.schema, subschema_ptr).map(str::to_owned)
+}
+
+/// A DNS-1123 label close to `value`, to offer as a fix.
+fn dns_label_like(value: &str) -> Option<String> {
+    let mut s: String = value
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    while s.contains("--") {
+        s = s.replace("--", "-");
+    }
+    let s = s.trim_matches('-');
+    let s: String = s.chars().take(63).collect();
+    let s = s.trim_end_matches('-').to_owned();
+    (!s.is_empty() && s != value).then_some(s)
+}
+
+/// Turns one schema error into diagnostics: one arm per JSON Schema keyword, each saying
+/// in the user's terms what is wrong and, where it can, what to write instead.
+#[allow(clippy::too_many_lines)] // one flat match is easier to audit than arms scattered over helpers
+pub(super) fn diagnose(c: &Compiled, doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
+    let file = &doc.file;
+    let pointer = err.instance_path().as_str();
+    let schema_path = err.schema_path().as_str();
+    let sub_ptr = annotations::parent(schema_path);
+    let sub = c.schema.pointer(sub_ptr).unwrap_or(&Value::Null);
+    let instance = err.instance();
+    let field = Pointer::field(pointer);
+    let value_span = doc.spans.value(pointer);
+    let key_span = doc.spans.key(pointer);
+    let invalid = |problem: String| ErrorKind::InvalidValue {
+        field: field.clone(),
+        problem,
+    };
+    let not_one_of = |problem: String| ErrorKind::NotOneOf {
+        field: field.clone(),
+        problem,
+    };
+    let pattern = |problem: String| ErrorKind::Pattern {
+        field: field.clone(),
+        problem,
+    };
+    let out_of_range = |problem: String| ErrorKind::OutOfRange {
+        field: field.clone(),
+        problem,
+    };
+    let length = |problem: String| ErrorKind::Length {
+        field: field.clone(),
+        problem,
+    };
+
+    let diagnostic = match err.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let known: Vec<&str> = sub
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|p| p.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            return unexpected
+                .iter()
+                .map(|key| unknown_key(c, doc, pointer, key, &known))
+                .collect();
+        }
+        ValidationErrorKind::FalseSchema => {
+            let name = Pointer::last(pointer).into_owned();
+            let action = doc
+                .value
+                .get("action")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_owned();
+            let owner = if pointer.starts_with("/function/") {
+                &c.schema["$defs"]["Function"]
+            } else {
+                &c.schema
+            };
+            let accepted = annotations::actions(&owner["properties"][&name]).unwrap_or_default();
+            let mut help = format!("`{name}` applies to: {}", accepted.join(", "));
+            if !pointer.starts_with("/function/")
+                && c.schema["$defs"]["Function"]["properties"]
+                    .get(&name)
+                    .is_some()
+            {
+                let _ = write!(help, "; did you mean `function.{name}`?");
+            }
+            Diagnostic::new(ErrorKind::WrongAction {
+                field: field.clone(),
+                action: action.clone(),
+            })
+            .at(file, key_span, format!("not a parameter of `{action}`"))
+            .with_help(help)
+        }
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().unwrap_or_default();
+            let mut d = Diagnostic::new(ErrorKind::MissingField {
+                field: name.to_owned(),
+                parent: parent_name(c, pointer),
+            });
+            d = if pointer.is_empty() {
+                let start = doc.spans.value("").start;
+                d.at(file, start..start, format!("this Task has no `{name}`"))
+            } else {
+                d.at(file, key_span, format!("`{name}` is missing here"))
+            };
+            match (pointer, name) {
+                ("", "function") | ("/function", "image") => {
+                    let action = doc
+                        .value
+                        .get("action")
+                        .and_then(Value::as_str)
+                        .unwrap_or("?");
+                    d.with_help(format!(
+                        "action `{action}` runs an image: add `function: {{image: <image>}}`"
+                    ))
+                }
+                _ => d,
+            }
+        }
+        ValidationErrorKind::Type { .. } => {
+            let expected = type_phrase(sub.get("type").unwrap_or(&Value::Null));
+            let d = Diagnostic::new(ErrorKind::WrongType {
+                field: field.clone(),
+                expected: expected.clone(),
+                found: describe(instance),
+            })
+            .at(file, value_span, format!("expected {expected}"));
+            match instance.as_ref() {
+                Value::Number(_) | Value::Bool(_) if expected.starts_with("a string") => {
+                    d.with_help(format!("quote it to make it a string: `\"{instance}\"`"))
+                }
+                Value::Null => d.with_help("give a value, or remove the key"),
+                Value::String(s) if expected == "a list" => {
+                    d.with_help(format!("write a list: `[{s}]`"))
+                }
+                _ => d,
+            }
+        }
+        ValidationErrorKind::Enum { options } => {
+            let options: Vec<&str> = options
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            let shown = instance
+                .as_str()
+                .map_or_else(|| instance.to_string(), str::to_owned);
+            let d = Diagnostic::new(not_one_of(format!(
+                "`{shown}` is not one of {}",
+                options.join(", ")
+            )))
+            .at(file, value_span, "not allowed here");
+            if pointer == "/service_type" && instance.as_str() == Some("ExternalName") {
+                return vec![d.with_help(
+                    "an ExternalName Service is a DNS alias that selects no pods, so it cannot expose a serve Task; \
+                     use ClusterIP, NodePort or LoadBalancer, and write an ExternalName Service by hand if you need one",
+                )];
+            }
+            match instance
+                .as_str()
+                .and_then(|s| did_you_mean(s, options.iter().copied()))
+            {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d.with_help(format!("expected one of: {}", options.join(", "))),
+            }
+        }
+        ValidationErrorKind::Constant { expected_value } => Diagnostic::new(not_one_of(format!(
+            "expected `{expected_value}`"
+        )))
+        .at(file, value_span, "not allowed here"),
+        ValidationErrorKind::Pattern { .. } => {
+            let text = instance.as_str().unwrap_or_default();
+            let expected =
+                expected_phrase(c, sub_ptr).unwrap_or_else(|| "in the expected format".into());
+            let d = Diagnostic::new(pattern(format!("`{text}` is not {expected}"))).at(
+                file,
+                value_span,
+                "does not match",
+            );
+            match annotations::format(&c.schema, sub_ptr) {
+                Some(Format::DnsLabel) => match dns_label_like(text) {
+                    Some(fix) => d.with_help(format!("try `{fix}`")),
+                    None => d,
+                },
+                Some(Format::ImageRef) if text.chars().any(|c| c.is_ascii_uppercase()) => {
+                    d.with_help("repository names are lowercase (only a tag may have capitals)")
+                }
+                Some(Format::ImageRef) if text.ends_with([':', '@']) => d.with_help(
+                    "give the tag after `:` (or the digest after `@`), or leave both out",
+                ),
+                _ => d,
+            }
+        }
+        ValidationErrorKind::PropertyNames { error } => {
+            let key = error.instance().as_str().unwrap_or_default().to_owned();
+            let key_ptr = format!("{pointer}/{}", Pointer::escape(&key));
+            let inner_sub = annotations::parent(error.schema_path().as_str());
+            let expected = expected_phrase(c, &format!("{sub_ptr}/propertyNames"))
+                .or_else(|| expected_phrase(c, inner_sub))
+                .unwrap_or_else(|| "a valid key".into());
+            Diagnostic::new(ErrorKind::InvalidKey {
+                field: Pointer::field(&key_ptr),
+                problem: format!("the key `{key}` is not {expected}"),
+            })
+            .at(file, doc.spans.key(&key_ptr), "invalid key")
+        }
+        ValidationErrorKind::Minimum { limit }
+        | ValidationErrorKind::ExclusiveMinimum { limit } => Diagnostic::new(out_of_range(
+            format!("{instance} is below the minimum {limit}"),
+        ))
+        .at(file, value_span, format!("must be at least {limit}")),
+        ValidationErrorKind::Maximum { limit }
+        | ValidationErrorKind::ExclusiveMaximum { limit } => Diagnostic::new(out_of_range(
+            format!("{instance} is above the maximum {limit}"),
+        ))
+        .at(file, value_span, format!("must be at most {limit}")),
+        ValidationErrorKind::MinLength { limit: 1 } => {
+            Diagnostic::new(length("must not be empty".into())).at(file, value_span, "empty")
+        }
+        ValidationErrorKind::MinLength { limit } => Diagnostic::new(length(format!(
+            "shorter than {limit} characters"
+        )))
+        .at(file, value_span, "too short"),
+        ValidationErrorKind::MaxLength { limit } => {
+            let len = instance.as_str().map_or(0, |s| s.chars().count());
+            Diagnostic::new(length(format!(
+                "{len} characters, more than the {limit} allowed"
+            )))
+            .at(file, value_span, "too long")
+        }
+        ValidationErrorKind::MinItems { limit: 1 } => Diagnostic::new(length(
+            "the list must not be empty".into(),
+        ))
+        .at(file, value_span, "empty list"),
+        _ => Diagnostic::new(invalid(err.to_string())).at(file, value_span, "here"),
+    };
+    vec![diagnostic]
+}
+
+fn unknown_key(
+    c: &Compiled,
+    doc: &Document,
+    pointer: &str,
+    key: &str,
+    known: &[&str],
+) -> Diagnostic {
+    let key_ptr = format!("{pointer}/{}", Pointer::escape(key));
+    let d = Diagnostic::new(ErrorKind::UnknownField {
+        field: key.to_owned(),
+        parent: parent_name(c, pointer),
+    })
+    .at(&doc.file, doc.spans.key(&key_ptr), "unknown key");
+    if let Some(s) = did_you_mean(key, known.iter().copied()) {
+        // A parameter of other actions is no fix on its own: say so.
+        let owner = c.schema.pointer(&format!(
+            "{}/properties/{s}",
+            if pointer.is_empty() {
+                ""
+            } else {
+                "/$defs/Function"
+            }
+        ));
+        let action = doc.value.get("action").and_then(Value::as_str);
+        let accepted = owner.and_then(annotations::actions).unwrap_or_default();
+        if (pointer.is_empty() || pointer == "/function")
+            && let Some(action) = action
+            && !accepted.is_empty()
+            && !accepted.contains(&action)
+        {
+            return d.with_help(format!(
+                "did you mean `{s}`? (it applies to {}, not to `{action}`)",
+                accepted.join(", ")
+            ));
+        }
+        return d.with_help(format!("did you mean `{s}`?"));
+    }
+    // A `function` key written at the top level, or the other way round.
+    let function_keys = c.schema["$defs"]["Function"]["properties"].as_object();
+    if pointer.is_empty() && function_keys.is_some_and(|f| f.contains_key(key)) {
+        return d.with_help(format!("`{key}` belongs under `function:`"));
+    }
+    if pointer == "/function" && c.schema["properties"].get(key).is_some() {
+        return d.with_help(format!(
+            "`{key}` is a Task parameter: move it out of `function:`"
+        ));
+    }
+    if known.len() <= 12 && !known.is_empty() {
+        return d.with_help(format!("expected one of: {}", known.join(", ")));
+    }
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+    use crate::yaml::parse;
+
+    fn check(text: &str) -> Vec<Diagnostic> {
+        let docs = parse(&SourceFile::new("t.yaml", text)).unwrap();
+        crate::schema::validate(&docs[0])
+    }
+
+    #[test]
+    fn a_minimal_job_is_valid() {
+        assert!(check("name: a\naction: job\nfunction: {image: busybox}\n").is_empty());
+    }
+
+    #[test]
+    fn unknown_keys_suggest_the_right_one() {
+        let d = check("name: a\naction: serve\nfunction: {image: x}\nreplica: 2\n");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].kind.code(), "schema::unknown_field");
+        assert_eq!(d[0].help.as_deref(), Some("did you mean `replicas`?"));
+        assert_eq!(d[0].line_col(), Some((4, 1)));
+    }
+
+    #[test]
+    fn suggestions_say_when_the_fix_belongs_to_another_action() {
+        let d = check("name: a\naction: job\nfunction: {image: x}\nreplica: 2\n");
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some("did you mean `replicas`? (it applies to serve, deploy, not to `job`)")
+        );
+    }
+
+    #[test]
+    fn action_specific_fields_name_their_actions() {
+        let d = check("name: a\naction: job\nfunction: {image: x}\nreplicas: 2\n");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].kind.code(), "schema::wrong_action");
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some("`replicas` applies to: serve, deploy")
+        );
+    }
+
+    #[test]
+    fn all_errors_are_reported() {
+        let d = check(
+            "name: Bad_Name\naction: job\nfunction: {image: x, image_pull_policy: Sometimes}\nenvs: [{name: A, value: 1}]\nvolumes: [{volume_type: empty_dir, name: s, mount_path: rel}]\n",
+        );
+        let codes: Vec<_> = d.iter().map(|d| d.kind.code()).collect();
+        assert_eq!(
+            codes,
+            [
+                "schema::pattern",
+                "schema::enum",
+                "schema::type",
+                "schema::pattern"
+            ],
+            "{d:#?}"
+        );
+        assert_eq!(d[0].help.as_deref(), Some("try `bad-name`"));
+        assert_eq!(
+            d[1].help.as_deref(),
+            Some("expected one of: Always, IfNotPresent, Never")
+        );
+        assert_eq!(
+            d[2].help.as_deref(),
+            Some("quote it to make it a string: `\"1\"`")
+        );
+    }
+
+    #[test]
+    fn kubernetes_objects_are_checked_strictly() {
+        let d = check(
+            "name: a\naction: job\nfunction: {image: x}\ntolerations: [{key: k, operater: Exists}]\naffinity: {nodeAffinity: {required: {}}}\n",
+        );
+        let codes: Vec<_> = d.iter().map(|d| (d.kind.code(), d.help.clone())).collect();
+        assert_eq!(
+            codes[0],
+            (
+                "schema::unknown_field",
+                Some("did you mean `operator`?".into())
+            )
+        );
+        assert_eq!(codes[1].0, "schema::unknown_field");
+    }
+
+    #[test]
+    fn image_is_required_for_running_actions() {
+        let d = check("name: a\naction: deploy\n");
+        assert_eq!(
+            d[0].kind,
+            ErrorKind::MissingField {
+                field: "function".into(),
+                parent: "the Task".into()
+            }
+        );
+        assert!(check("name: a\naction: build\nbase_image: python:3.12\n").is_empty());
+    }
+
+    #[test]
+    fn image_references_follow_the_distribution_grammar() {
+        let check_image = |image: &str| {
+            check(&format!(
+                "name: a\naction: job\nfunction: {{image: \"{image}\"}}\n"
+            ))
+        };
+        for good in [
+            "busybox",
+            "busybox:1.36",
+            "ghcr.io/acme/train:1.4.2",
+            "localhost:5000/team/app:v1-RC_2",
+            "nvcr.io/nvidia/pytorch:24.05-py3",
+            "my_org/my__app",
+            "registry.example.com/a/b@sha256:52926082b7c334fd52168872c1854847b6e3576de483fbcd7de30f049c1bc98b",
+        ] {
+            assert!(check_image(good).is_empty(), "{good} should be valid");
+        }
+        for bad in [
+            "Busybox",
+            "ghcr.io/Acme/x:1",
+            "x:",
+            "x@sha256:zz",
+            "a b",
+            "-x",
+            "x:-tag",
+            "x//y",
+        ] {
+            assert_eq!(check_image(bad).len(), 1, "{bad} should be invalid");
+        }
+    }
+
+    #[test]
+    fn dns_label_fixes() {
+        assert_eq!(dns_label_like("My_Task"), Some("my-task".into()));
+        assert_eq!(dns_label_like("ok"), None);
+        assert_eq!(dns_label_like("__"), None);
+    }
+}
