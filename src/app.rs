@@ -1,81 +1,11 @@
 //! Dispatch: one command line ([`Cli`]) → the command that runs it → [`Outcome`], what to
-//! print and how to exit. The only module that reads clap's types besides `command/`.
+//! print and how to exit. Only this module and `command/` read clap's types.
 
 use std::io::Read;
 
-use crate::cli::{Cli, Color, Command, Format};
+use crate::cli::{Cli, Command};
 use crate::command;
-use crate::report;
-
-/// Exit codes: 0 ok, 1 invalid input (or drift, for `diff`), 2 usage.
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_INVALID: u8 = 1;
-pub const EXIT_USAGE: u8 = 2;
-
-/// What a run prints, and how it exits.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub stdout: Vec<u8>,
-    pub stderr: String,
-    pub code: u8,
-}
-
-impl Outcome {
-    /// A usage error: `message` and `help` on stderr, exit 2.
-    pub(crate) fn usage(message: &str, help: Option<&str>) -> Self {
-        let mut stderr = format!("error: {message}\n");
-        if let Some(help) = help {
-            stderr.push_str("help: ");
-            stderr.push_str(help);
-            stderr.push('\n');
-        }
-        Self {
-            stderr,
-            code: EXIT_USAGE,
-            ..Self::default()
-        }
-    }
-}
-
-/// Where the process's streams go, as far as the output depends on it.
-#[derive(Debug, Clone, Copy, Default)]
-#[allow(clippy::struct_excessive_bools)] // independent facts about the process, not a state machine
-pub struct Terminal {
-    pub stderr_is_tty: bool,
-    pub stdout_is_tty: bool,
-    pub stdin_is_tty: bool,
-    pub no_color: bool,
-}
-
-impl Terminal {
-    /// Whether to colour text for stderr.
-    pub(crate) fn color(self, choice: Color) -> bool {
-        match choice {
-            Color::Always => true,
-            Color::Never => false,
-            Color::Auto => self.stderr_is_tty && !self.no_color,
-        }
-    }
-
-    /// Whether to colour text for stdout (`diff`).
-    pub(crate) fn stdout_color(self, choice: Color) -> bool {
-        Terminal {
-            stderr_is_tty: self.stdout_is_tty,
-            ..self
-        }
-        .color(choice)
-    }
-}
-
-impl From<Format> for report::Format {
-    fn from(f: Format) -> Self {
-        match f {
-            Format::Human => Self::Human,
-            Format::Json => Self::Json,
-            Format::Github => Self::Github,
-        }
-    }
-}
+use crate::outcome::{Outcome, Terminal};
 
 /// Runs one command line.
 pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
@@ -110,6 +40,7 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcome::{EXIT_OK, EXIT_USAGE};
     use clap::Parser;
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use miette::{LabeledSpan, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
-use crate::source::SourceFile;
+use crate::text::SourceFile;
 
 /// Defines [`ErrorKind`] together with its stable codes, so a code can never be missing.
 macro_rules! error_kinds {

@@ -13,6 +13,7 @@ mod diagnostic;
 mod emit;
 #[cfg(test)]
 mod generate;
+mod outcome;
 mod pipeline;
 mod plan;
 mod profile;
@@ -23,7 +24,9 @@ mod resolve;
 mod schema;
 mod source;
 mod task;
+mod text;
 mod yaml;
 
-pub use app::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, Outcome, Terminal, run};
+pub use app::run;
 pub use cli::Cli;
+pub use outcome::{EXIT_INVALID, EXIT_OK, EXIT_USAGE, Outcome, Terminal};

@@ -11,7 +11,8 @@ use crate::diagnostic::{Diagnostic, ErrorKind};
 use crate::emit::Output;
 use crate::plan::Origin;
 use crate::profile::{self, Catalog};
-use crate::source::{self, SourceFile};
+use crate::source;
+use crate::text::SourceFile;
 use crate::{render, resolve, schema, yaml};
 
 /// What to run the stages on, and how.

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Affinity, Toleration};
 
-use crate::source::SourceFile;
 use crate::task::{Protocol, PullPolicy, ServiceType};
+use crate::text::SourceFile;
 
 /// Where a Task came from, for diagnostics that span several Tasks.
 #[derive(Debug, Clone)]
@@ -142,4 +142,27 @@ pub(crate) struct JobPlan {
     pub(crate) backoff_limit: i32,
     pub(crate) active_deadline_seconds: i64,
     pub(crate) ttl_seconds_after_finished: Option<i32>,
+}
+
+/// Facts about the builder that resolve checks Tasks against and render builds with.
+pub(crate) mod kaniko {
+    /// The builder: the last release of upstream Kaniko. Upstream was archived in June 2025;
+    /// maintained forks (Chainguard's) publish compatible executors, and a profile's
+    /// `builder_image` will select one (profiles issue).
+    pub(crate) const KANIKO_IMAGE: &str = "gcr.io/kaniko-project/executor:v1.24.0";
+
+    /// Where the builder pod mounts the generated Dockerfile (the `ConfigMap`).
+    pub(crate) const DOCKERFILE_DIR: &str = "/kaniko/dockerfile";
+
+    /// Where Kaniko reads registry credentials (`config.json`).
+    pub(crate) const DOCKER_CONFIG_DIR: &str = "/kaniko/.docker";
+
+    /// Volume names the builder pod uses itself.
+    pub(crate) const RESERVED_VOLUMES: [&str; 2] = [DOCKERFILE_VOLUME, CREDENTIALS_VOLUME];
+
+    /// The volume that carries the generated Dockerfile.
+    pub(crate) const DOCKERFILE_VOLUME: &str = "dockerfile";
+
+    /// The volume that carries the registry credentials.
+    pub(crate) const CREDENTIALS_VOLUME: &str = "registry-credentials";
 }

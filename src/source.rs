@@ -2,6 +2,8 @@
 //!
 //! This and `emit` are the only modules that touch the file system.
 
+pub(crate) use crate::text::SourceFile;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,39 +13,6 @@ use crate::diagnostic::{Diagnostic, ErrorKind};
 /// Largest Task file accepted. Task files are small (a typical one is under 1 KiB); the cap
 /// keeps a mistaken path (a log, a dump) from exhausting memory before parsing starts.
 pub(crate) const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
-
-/// One input file: its display name (as given on the command line, joined with the path
-/// below a directory argument, or `<stdin>`) and its UTF-8 text.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct SourceFile {
-    pub(crate) name: String,
-    pub(crate) text: String,
-}
-
-impl SourceFile {
-    pub(crate) fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
-        Arc::new(Self {
-            name: name.into(),
-            text: text.into(),
-        })
-    }
-
-    /// 1-based line and column (in characters) of a byte offset.
-    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        (line, col)
-    }
-}
-
-fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    offset
-}
 
 /// Reads every input. A directory means every `*.yaml` / `*.yml` file below it, in sorted
 /// path order (hidden entries skipped); `-` means standard input. All failures are

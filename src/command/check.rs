@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 use std::io::Read;
 
-use crate::app::{EXIT_OK, Outcome, Terminal};
 use crate::cli::{CheckArgs, Format};
+use crate::outcome::{EXIT_OK, Outcome, Terminal};
 use crate::pipeline;
 
 pub(crate) fn run(args: &CheckArgs, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {

@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 
 use std::io::Read;
 
-use crate::app::{EXIT_INVALID, EXIT_OK, Outcome, Terminal};
 use crate::cli::{DiffArgs, Format};
 use crate::emit::{self, FileOut};
+use crate::outcome::{EXIT_INVALID, EXIT_OK, Outcome, Terminal};
 use crate::pipeline;
 
 pub(crate) fn run(args: &DiffArgs, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::app::{EXIT_USAGE, Outcome};
 use crate::diagnostic::did_you_mean;
+use crate::outcome::{EXIT_USAGE, Outcome};
 use crate::schema;
 
 /// `taskrender explain FIELD`.

@@ -2,8 +2,8 @@
 
 use clap::CommandFactory;
 
-use crate::app::Outcome;
 use crate::cli::{Cli, SchemaKind};
+use crate::outcome::Outcome;
 use crate::schema;
 
 /// `taskrender schema task|profile`: the checked-in JSON Schema.

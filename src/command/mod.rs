@@ -8,12 +8,22 @@ pub(crate) mod misc;
 pub(crate) mod profiles;
 pub(crate) mod render;
 
-use crate::app::{EXIT_INVALID, Outcome};
-use crate::cli::InputArgs;
+use crate::cli::{Format as CliFormat, InputArgs};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::emit::Output;
+use crate::outcome::{EXIT_INVALID, Outcome};
 use crate::pipeline::{Rendered, Request};
 use crate::report::{self, Format};
+
+impl From<CliFormat> for Format {
+    fn from(f: CliFormat) -> Self {
+        match f {
+            CliFormat::Human => Self::Human,
+            CliFormat::Json => Self::Json,
+            CliFormat::Github => Self::Github,
+        }
+    }
+}
 
 /// The pipeline request of the input arguments every Task command shares.
 fn request(input: &InputArgs, strict: bool) -> Request {

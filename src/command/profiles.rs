@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Read;
 
-use crate::app::{EXIT_INVALID, Outcome, Terminal};
 use crate::cli::{Color, ProfilesCommand};
+use crate::outcome::{EXIT_INVALID, Outcome, Terminal};
 use crate::{profile, report, source, yaml};
 
 /// `taskrender profiles list | show`.

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 use std::io::Read;
 
-use crate::app::{Outcome, Terminal};
 use crate::cli::{Format, RenderArgs};
+use crate::outcome::{Outcome, Terminal};
 use crate::{emit, pipeline};
 
 pub(crate) fn run(args: &RenderArgs, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {

@@ -19,7 +19,7 @@ use minijinja::{Environment, UndefinedBehavior, context};
 use serde_json::{Map, Value};
 
 use crate::diagnostic::{Diagnostic, ErrorKind, did_you_mean};
-use crate::source::SourceFile;
+use crate::text::SourceFile;
 use crate::yaml::{Document, parse};
 use merge::{merge, merge_patch};
 use model::{JobSettings, ProfileSpec};

@@ -16,8 +16,10 @@ use k8s_openapi::api::core::v1::{
 };
 
 use super::{metadata, pod};
+use crate::plan::kaniko::{
+    CREDENTIALS_VOLUME, DOCKER_CONFIG_DIR, DOCKERFILE_DIR, DOCKERFILE_VOLUME,
+};
 use crate::plan::{BuildPlan, JobPlan, Plan};
-use crate::resolve::build::{DOCKER_CONFIG_DIR, DOCKERFILE_DIR};
 
 /// Capabilities Kaniko needs to unpack layers and set file ownership.
 const KANIKO_CAPABILITIES: [&str; 8] = [
@@ -68,7 +70,7 @@ pub(super) fn job(plan: &Plan, build: &BuildPlan, settings: &JobPlan) -> Job {
     });
     let volumes = spec.volumes.get_or_insert_with(Vec::new);
     volumes.push(Volume {
-        name: "dockerfile".into(),
+        name: DOCKERFILE_VOLUME.into(),
         config_map: Some(ConfigMapVolumeSource {
             name: build_name(plan),
             ..ConfigMapVolumeSource::default()
@@ -77,7 +79,7 @@ pub(super) fn job(plan: &Plan, build: &BuildPlan, settings: &JobPlan) -> Job {
     });
     if let Some(secret) = &build.registry_secret {
         volumes.push(Volume {
-            name: "registry-credentials".into(),
+            name: CREDENTIALS_VOLUME.into(),
             secret: Some(SecretVolumeSource {
                 secret_name: Some(secret.clone()),
                 items: Some(vec![KeyToPath {
@@ -122,14 +124,14 @@ pub(super) fn job(plan: &Plan, build: &BuildPlan, settings: &JobPlan) -> Job {
     });
     let mounts = container.volume_mounts.get_or_insert_with(Vec::new);
     mounts.push(VolumeMount {
-        name: "dockerfile".into(),
+        name: DOCKERFILE_VOLUME.into(),
         mount_path: DOCKERFILE_DIR.into(),
         read_only: Some(true),
         ..VolumeMount::default()
     });
     if build.registry_secret.is_some() {
         mounts.push(VolumeMount {
-            name: "registry-credentials".into(),
+            name: CREDENTIALS_VOLUME.into(),
             mount_path: DOCKER_CONFIG_DIR.into(),
             read_only: Some(true),
             ..VolumeMount::default()

@@ -61,7 +61,7 @@ fn severity(d: &Diagnostic) -> &'static str {
 #[cfg(test)]
 pub(crate) fn sample() -> Vec<Diagnostic> {
     use crate::diagnostic::ErrorKind;
-    use crate::source::SourceFile;
+    use crate::text::SourceFile;
     let file = SourceFile::new(
         "tasks/t.yaml",
         "name: t\naction: jbo\nfunction: {image: x}\n",

@@ -8,22 +8,9 @@ use sha2::{Digest, Sha256};
 use super::Checker;
 use crate::diagnostic::ErrorKind;
 use crate::plan::BuildPlan;
+use crate::plan::kaniko::{DOCKERFILE_DIR, KANIKO_IMAGE, RESERVED_VOLUMES};
 use crate::profile::Profile;
 use crate::task::{Action, TaskSpec};
-
-/// The builder: the last release of upstream Kaniko. Upstream was archived in June 2025;
-/// maintained forks (Chainguard's) publish compatible executors, and a profile's
-/// `builder_image` will select one (profiles issue).
-pub(crate) const KANIKO_IMAGE: &str = "gcr.io/kaniko-project/executor:v1.24.0";
-
-/// Where the builder pod mounts the generated Dockerfile (the `ConfigMap`).
-pub(crate) const DOCKERFILE_DIR: &str = "/kaniko/dockerfile";
-
-/// Where Kaniko reads registry credentials (`config.json`).
-pub(crate) const DOCKER_CONFIG_DIR: &str = "/kaniko/.docker";
-
-/// Volume names the builder pod uses itself.
-pub(crate) const RESERVED_VOLUMES: [&str; 2] = ["dockerfile", "registry-credentials"];
 
 /// Instructions kept as written (SPEC section 1). Keywords are recognised in upper case
 /// only, so a command such as `env | sort` stays a command.

@@ -22,8 +22,8 @@ use crate::diagnostic::{Diagnostic, ErrorKind};
 use crate::plan::{JobPlan, Origin, Plan, PodPlan, Workload};
 use crate::profile::Profile;
 use crate::profile::merge::{self, Layer, Provenance};
-use crate::source::SourceFile;
 use crate::task::{Action, TaskSpec};
+use crate::text::SourceFile;
 use crate::yaml::Document;
 
 /// A Job's defaults.

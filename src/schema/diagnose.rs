@@ -356,7 +356,7 @@ fn unknown_key(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceFile;
+    use crate::text::SourceFile;
     use crate::yaml::parse;
 
     fn check(text: &str) -> Vec<Diagnostic> {

@@ -16,7 +16,7 @@ use serde_json::{Map, Number, Value};
 use serde_saphyr::Spanned;
 
 use crate::diagnostic::{Diagnostic, ErrorKind};
-use crate::source::SourceFile;
+use crate::text::SourceFile;
 
 mod pointer;
 pub(crate) use pointer::Pointer;

@@ -2,6 +2,7 @@
 //! command-line behaviour.
 #![allow(clippy::unwrap_used, clippy::similar_names)] // test code: a panic is a failure report
 
+mod architecture;
 mod cli;
 mod golden;
 
