@@ -1,0 +1,586 @@
+//! The fast path of stage 2: the spanned tree built straight from the events of
+//! `granit-parser`, the YAML parser serde-saphyr itself reads through (same version, same
+//! parser options), without serde's visitor, alias recorder or budget bookkeeping.
+//!
+//! It takes only the inputs it is sure about and **declines** (returns `None`) on anything
+//! else: a syntax error, an anchor, alias or tag, a mapping or sequence used as a key, a
+//! key that is not a string, `<<`, a duplicate key, a radix number (`0x…`, `0o…`, `0b…`),
+//! an infinite or out-of-range number, nesting near [`MAX_DEPTH`], a `%YAML` directive, or
+//! a size anywhere near a budget. [`super::parse`] then runs the reference path
+//! (serde-saphyr), which produces the value or the diagnostic. So every diagnostic comes
+//! from one place and stays byte-identical, and the fast path must only agree with the
+//! reference on values and spans, which `tests` checks on fixtures and random YAML.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use granit_parser::{Event, Parser, ScalarStyle, Span, StrInput};
+use serde_json::{Map, Number, Value};
+
+use super::{Document, MAX_DEPTH, NodeSpan, Pointer, SpanIndex};
+use crate::text::SourceFile;
+
+/// Far below the reference path's budgets (1,000,000 events and nodes, 10,000 documents,
+/// 64 MiB of scalars), so that the fast path never accepts what the reference would reject.
+const MAX_EVENTS: usize = 200_000;
+const MAX_DOCUMENTS: usize = 1_000;
+const MAX_SCALAR_BYTES: usize = 16 << 20;
+
+/// An open collection.
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        /// Length of the pointer of the collection's parent, to restore at its end.
+        parent_pointer: usize,
+    },
+    Map {
+        map: Map<String, Value>,
+        parent_pointer: usize,
+        /// The key read, waiting for its value: the name and the key's span.
+        key: Option<(String, Range<usize>)>,
+    },
+}
+
+/// Parses every document of `file`, or `None` when the reference path must decide.
+#[allow(clippy::too_many_lines)] // one match over the parser's events reads best in one place
+pub(super) fn parse(file: &Arc<SourceFile>) -> Option<Vec<Document>> {
+    let text: &str = &file.text;
+    // serde-saphyr's parser options for our budget (`Budget::parser_options`).
+    let mut options = granit_parser::Options::default();
+    options.simple_key_max_lookahead = 1024;
+    options.flow_nesting_limit = MAX_DEPTH;
+    options.block_nesting_limit = options.block_nesting_limit.max(MAX_DEPTH + 1);
+    options.emit_comments = false;
+    let parser = Parser::with_options(StrInput::new(text), options);
+
+    let mut documents = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root: Option<Value> = None;
+    let mut spans = SpanIndex::default();
+    let mut pointer = String::new();
+    let mut scalar_bytes = 0usize;
+    for (count, item) in parser.enumerate() {
+        let (event, span) = item.ok()?;
+        if count > MAX_EVENTS {
+            return None;
+        }
+        match event {
+            Event::StreamStart | Event::StreamEnd => {}
+            Event::DocumentStart(_, version) => {
+                if version.is_some() || documents.len() >= MAX_DOCUMENTS {
+                    return None;
+                }
+                root = None;
+                spans = SpanIndex::default();
+                pointer.clear();
+            }
+            Event::DocumentEnd => {
+                match root.take() {
+                    Some(Value::Null) | None => {}
+                    Some(value) => documents.push(Document {
+                        file: Arc::clone(file),
+                        value,
+                        spans: std::mem::take(&mut spans),
+                    }),
+                }
+                spans = SpanIndex::default();
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                if anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                scalar_bytes += value.len();
+                if scalar_bytes > MAX_SCALAR_BYTES {
+                    return None;
+                }
+                let range = byte_range(text, &span);
+                if let Some(Frame::Map { map, key, .. }) = stack.last_mut()
+                    && key.is_none()
+                {
+                    let name = key_name(value.into_owned(), style)?;
+                    if map.contains_key(&name) {
+                        return None;
+                    }
+                    *key = Some((name, range));
+                    continue;
+                }
+                let value = if style == ScalarStyle::Plain {
+                    plain(&value)?
+                } else {
+                    Value::String(value.into_owned())
+                };
+                let (len, key) = open_child(&stack, &mut pointer);
+                spans
+                    .map
+                    .insert(pointer.clone(), NodeSpan { key, value: range });
+                pointer.truncate(len);
+                add(&mut stack, &mut root, value);
+            }
+            Event::SequenceStart(_, anchor, ref tag) | Event::MappingStart(_, anchor, ref tag) => {
+                let is_map = matches!(event, Event::MappingStart(..));
+                if anchor != 0 || tag.is_some() || stack.len() + 2 >= MAX_DEPTH {
+                    return None;
+                }
+                if matches!(stack.last(), Some(Frame::Map { key: None, .. })) {
+                    return None; // a collection as a key
+                }
+                let (parent_pointer, key) = open_child(&stack, &mut pointer);
+                spans.map.insert(
+                    pointer.clone(),
+                    NodeSpan {
+                        key,
+                        value: byte_range(text, &span),
+                    },
+                );
+                stack.push(if is_map {
+                    Frame::Map {
+                        map: Map::new(),
+                        parent_pointer,
+                        key: None,
+                    }
+                } else {
+                    Frame::Seq {
+                        items: Vec::new(),
+                        parent_pointer,
+                    }
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (value, parent_pointer) = match stack.pop()? {
+                    Frame::Seq {
+                        items,
+                        parent_pointer,
+                    } => (Value::Array(items), parent_pointer),
+                    Frame::Map {
+                        map,
+                        parent_pointer,
+                        key,
+                    } => {
+                        if key.is_some() {
+                            return None;
+                        }
+                        (Value::Object(map), parent_pointer)
+                    }
+                };
+                pointer.truncate(parent_pointer);
+                add(&mut stack, &mut root, value);
+            }
+            // Aliases, and anything this parser version may add.
+            _ => return None,
+        }
+    }
+    if !stack.is_empty() || documents.is_empty() {
+        return None;
+    }
+    Some(documents)
+}
+
+/// Extends `pointer` with the segment of the node about to be read in the innermost open
+/// collection; returns the previous length and the node's key span, if it is a map value.
+fn open_child(stack: &[Frame], pointer: &mut String) -> (usize, Option<Range<usize>>) {
+    let len = pointer.len();
+    match stack.last() {
+        None => (len, None),
+        Some(Frame::Seq { items, .. }) => {
+            pointer.push('/');
+            pointer.push_str(&items.len().to_string());
+            (len, None)
+        }
+        Some(Frame::Map { key, .. }) => {
+            let (name, span) = key
+                .as_ref()
+                .map_or(("", None), |(n, s)| (n.as_str(), Some(s.clone())));
+            pointer.push('/');
+            pointer.push_str(&Pointer::escape(name));
+            (len, span)
+        }
+    }
+}
+
+/// Adds a finished node to the innermost open collection, or makes it the document's root.
+fn add(stack: &mut [Frame], root: &mut Option<Value>, value: Value) {
+    match stack.last_mut() {
+        None => *root = Some(value),
+        Some(Frame::Seq { items, .. }) => items.push(value),
+        Some(Frame::Map { map, key, .. }) => {
+            if let Some((name, _)) = key.take() {
+                map.insert(name, value);
+            }
+        }
+    }
+}
+
+/// A key the fast path takes: a string that is not `<<` and, if plain, does not look like
+/// a number, a boolean or null (those are not strings, or are for the reference to judge).
+fn key_name(name: String, style: ScalarStyle) -> Option<String> {
+    if name == "<<" {
+        return None;
+    }
+    if style == ScalarStyle::Plain {
+        let unsigned = name.strip_prefix(['+', '-']).unwrap_or(&name);
+        if unsigned.is_empty()
+            || unsigned.as_bytes()[0].is_ascii_digit()
+            || unsigned.starts_with('.')
+            || !matches!(plain(&name), Some(Value::String(_)))
+        {
+            return None;
+        }
+    }
+    Some(name)
+}
+
+/// A plain scalar under the YAML 1.2 core schema as the reference path resolves it
+/// (serde-saphyr's `deserialize_any` with strict booleans, leading-zero and underscored
+/// numbers as strings), or `None` for the spellings the fast path leaves to it.
+fn plain(s: &str) -> Option<Value> {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
+        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
+        _ => {}
+    }
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let bytes = unsigned.as_bytes();
+    // Only a digit or a dot can start a number (Rust's float parser also reads `inf` and
+    // `nan`, but the reference then keeps them as strings).
+    if !matches!(bytes.first(), Some(b'0'..=b'9' | b'.')) {
+        return Some(Value::String(s.to_owned()));
+    }
+    let string = || Some(Value::String(s.to_owned()));
+    // Spellings the reference keeps as strings before trying numbers.
+    if matches!(bytes, [b'0', b'X' | b'O' | b'B', ..])
+        || (unsigned.len() > 1 && bytes[0] == b'0' && bytes.iter().all(u8::is_ascii_digit))
+        || s.contains('_')
+    {
+        return string();
+    }
+    if matches!(bytes, [b'0', b'x' | b'o' | b'b', ..])
+        || matches!(
+            unsigned,
+            ".nan" | ".NaN" | ".NAN" | ".inf" | ".Inf" | ".INF"
+        )
+    {
+        return None;
+    }
+    if bytes.iter().all(u8::is_ascii_digit) {
+        return if s.starts_with('-') {
+            s.parse::<i64>().ok().map(Value::from)
+        } else {
+            unsigned.parse::<u64>().ok().map(Value::from)
+        };
+    }
+    match s.parse::<f64>() {
+        Ok(v) => Number::from_f64(v).map(Value::Number),
+        Err(_) => string(),
+    }
+}
+
+/// The byte range of an event, as the reference path reports it (`yaml::byte_range`).
+fn byte_range(text: &str, span: &Span) -> Range<usize> {
+    match (span.start.byte_offset(), span.end.byte_offset()) {
+        (Some(start), Some(end)) => {
+            let start = start.min(text.len());
+            start..end.max(start).min(text.len())
+        }
+        _ => 0..0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse_reference;
+    use proptest::prelude::*;
+    use std::fmt::Write as _;
+
+    /// What both paths agree on, in a comparable form.
+    fn summary(docs: &[Document]) -> Vec<(Value, Vec<(String, NodeSpan)>)> {
+        docs.iter()
+            .map(|d| {
+                (
+                    d.value.clone(),
+                    d.spans
+                        .map
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// Runs both paths; when the fast path accepts, the reference must accept with the same
+    /// values (including the `Number` flavour) and the same spans. Returns whether it accepted.
+    fn agree(text: &str) -> bool {
+        let file = SourceFile::new("t.yaml", text);
+        let fast = parse(&file);
+        let reference = parse_reference(&file);
+        match fast {
+            None => false,
+            Some(fast) => {
+                let reference = reference.unwrap_or_else(|e| {
+                    panic!("fast path accepted what the reference rejects: {e:?}\n{text}")
+                });
+                let (f, r) = (summary(&fast), summary(&reference));
+                assert_eq!(f, r, "values or spans differ for:\n{text}");
+                for (a, b) in f.iter().zip(&r) {
+                    assert_eq!(
+                        serde_json::to_string(&a.0).ok(),
+                        serde_json::to_string(&b.0).ok()
+                    );
+                }
+                true
+            }
+        }
+    }
+
+    #[test]
+    fn agrees_on_every_fixture_and_example() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut stack = vec![
+            root.join("fixtures"),
+            root.join("examples"),
+            root.join("profiles"),
+        ];
+        let (mut files, mut accepted) = (0, 0);
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+                    && let Ok(text) = std::fs::read_to_string(&path)
+                {
+                    files += 1;
+                    accepted += usize::from(agree(&text));
+                }
+            }
+        }
+        assert!(files > 50, "{files} YAML files found");
+        // The fast path must take the ordinary inputs, not decline its way out.
+        assert!(accepted * 10 >= files * 8, "{accepted} of {files} accepted");
+    }
+
+    #[test]
+    fn takes_ordinary_tasks_and_scalars() {
+        for text in [
+            "name: train\naction: job\nfunction: {image: busybox:1.36, command: [sh, -c, 'echo hi']}\n",
+            "a: yes\nb: on\nc: 0755\nd: 1_000\ne: true\nf: 12\ng: 1.5\nh: ~\ni: -3\nj: 1e3\nk: .5\nl: 500m\nm: 2025-01-31\nn: 12:30\no: '1'\np: \"x\\ty\"\nq: |\n  block\nr: >\n  folded\n  text\ns: +7\nt: -0\nu: 0.0\nv: -.5\nw: 1.\nx: inf\ny: -\nz: .\n",
+            "- 1\n- [a, {b: c}]\n- {}\n- []\n- ''\n",
+            "a: 1\n---\n---\nb: 2\n...\n",
+            "plain scalar document\n",
+            "k: v # comment\n# another\n'quoted key': 1\n\"a/b~c\": 2\n",
+            "a: 18446744073709551615\nb: -9223372036854775808\n",
+        ] {
+            assert!(agree(text), "declined:\n{text}");
+        }
+    }
+
+    #[test]
+    fn declines_what_the_reference_must_judge() {
+        for text in [
+            "",
+            "# only a comment\n",
+            "a: &x 1\nb: *x\n",
+            "a: !!str 1\n",
+            "a: 1\na: 2\n",
+            "<<: {a: 1}\n",
+            "? [a]\n: b\n",
+            "1: a\n",
+            "true: a\n",
+            "null: a\n",
+            "a: 0x1F\n",
+            "a: 0b11\n",
+            "a: .inf\n",
+            "a: 1e999\n",
+            "a: 18446744073709551616\n",
+            "a: [\n",
+            "%YAML 1.1\n---\na: 1\n",
+            format!("{}{}", "[".repeat(40), "]".repeat(40)).as_str(),
+        ] {
+            let file = SourceFile::new("t.yaml", text);
+            assert!(parse(&file).is_none(), "accepted:\n{text}");
+        }
+    }
+
+    /// Scalars chosen to sit on every boundary of the core schema and of YAML syntax.
+    const ATOMS: &[&str] = &[
+        "a",
+        "b c",
+        "yes",
+        "No",
+        "on",
+        "true",
+        "False",
+        "TRUE",
+        "null",
+        "Null",
+        "~",
+        "",
+        "0",
+        "-0",
+        "+0",
+        "00",
+        "0755",
+        "-012",
+        "1_000",
+        "12",
+        "-12",
+        "+12",
+        "1.5",
+        "-1.5",
+        "1e3",
+        "1E-3",
+        ".5",
+        "-.5",
+        "5.",
+        "1.2.3",
+        ".",
+        "-",
+        "+",
+        "0x1F",
+        "0X1F",
+        "0o17",
+        "0b11",
+        ".inf",
+        "-.inf",
+        ".nan",
+        "-.nan",
+        "inf",
+        "nan",
+        "NaN",
+        "1e999",
+        "9223372036854775808",
+        "-9223372036854775809",
+        "18446744073709551616",
+        "12:30",
+        "2025-01-31",
+        "500m",
+        "1Gi",
+        "a:b",
+        "a #b",
+        "é",
+        "x y z",
+        "<<",
+        "=",
+        "*x",
+        "&y",
+        "!t",
+        "a: b",
+        "- a",
+        "[a]",
+        "{a}",
+        "'",
+        "\"",
+        "#",
+        "%",
+        "@",
+        "`",
+        "a\tb",
+        "1 2",
+    ];
+
+    fn scalar() -> impl Strategy<Value = String> {
+        (prop::sample::select(ATOMS), 0..6u8).prop_map(|(atom, style)| match style {
+            0 | 1 | 2 => atom.to_owned(),
+            3 => format!("'{}'", atom.replace('\'', "''")),
+            4 => serde_json::to_string(atom).unwrap_or_default(),
+            _ => format!("|\n{}{atom}\n", " ".repeat(8)),
+        })
+    }
+
+    /// Random YAML text: block and flow collections of random scalars, at random indents,
+    /// sometimes damaged.
+    fn yaml() -> impl Strategy<Value = String> {
+        let leaf = scalar().prop_map(|s| (s, false));
+        let node = leaf.prop_recursive(5, 48, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec((scalar(), inner.clone()), 0..5).prop_map(|kv| {
+                    let mut out = String::from("{");
+                    for (i, (k, (v, _))) in kv.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        let _ = write!(out, "{}: {}", k.replace('\n', " "), v.replace('\n', " "));
+                    }
+                    out.push('}');
+                    (out, false)
+                }),
+                prop::collection::vec(inner.clone(), 0..5).prop_map(|items| {
+                    let mut out = String::from("[");
+                    for (i, (v, _)) in items.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        out.push_str(&v.replace('\n', " "));
+                    }
+                    out.push(']');
+                    (out, false)
+                }),
+                prop::collection::vec((scalar(), inner), 1..5).prop_map(|kv| {
+                    let mut out = String::new();
+                    for (k, (v, _)) in kv {
+                        let k = k.replace('\n', " ");
+                        let v = v.replace('\n', " ");
+                        let _ = writeln!(out, "{k}: {v}");
+                    }
+                    (out, true)
+                }),
+            ]
+        });
+        (
+            prop::collection::vec((scalar(), node), 1..6),
+            any::<u16>(),
+            0..4u8,
+        )
+            .prop_map(|(kv, cut, damage)| {
+                let mut text = String::new();
+                for (k, (v, block)) in kv {
+                    let k = k.replace('\n', " ");
+                    if block {
+                        let _ = writeln!(text, "{k}:");
+                        for line in v.lines() {
+                            let _ = writeln!(text, "  {line}");
+                        }
+                    } else {
+                        let _ = writeln!(text, "{k}: {v}");
+                    }
+                }
+                if damage == 0 && !text.is_empty() {
+                    let at = usize::from(cut) % text.len();
+                    let at = (0..=at)
+                        .rev()
+                        .find(|i| text.is_char_boundary(*i))
+                        .unwrap_or(0);
+                    text.insert_str(at, if cut % 2 == 0 { "\n  - " } else { ": " });
+                }
+                text
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// The fast path and serde-saphyr agree on values and spans wherever the fast path
+        /// accepts.
+        #[test]
+        fn fast_path_agrees_with_serde_saphyr(text in yaml()) {
+            agree(&text);
+        }
+
+        #[test]
+        fn fast_path_agrees_on_arbitrary_text(text in "\\PC{0,120}") {
+            agree(&text);
+        }
+
+        /// Every scalar atom, plain and as a key, one by one.
+        #[test]
+        fn fast_path_agrees_on_scalars(k in scalar(), v in scalar()) {
+            agree(&format!("{}: {}\n", k.replace('\n', " "), v));
+            agree(&format!("- {v}\n"));
+        }
+    }
+}
