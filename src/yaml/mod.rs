@@ -18,6 +18,7 @@ use serde_saphyr::Spanned;
 use crate::diagnostic::{Diagnostic, ErrorKind};
 use crate::text::SourceFile;
 
+mod events;
 mod pointer;
 pub(crate) use pointer::Pointer;
 
@@ -86,7 +87,18 @@ impl SpanIndex {
 
 /// Parses every document of `file`. A null (empty) document between `---` separators is
 /// skipped; a file with no document at all is an error.
+///
+/// The event parser ([`events`]) builds the tree when it is sure of the result; anything
+/// else (every error included) goes through serde-saphyr, the reference.
 pub(crate) fn parse(file: &Arc<SourceFile>) -> Result<Vec<Document>, Diagnostic> {
+    match events::parse(file) {
+        Some(documents) => Ok(documents),
+        None => parse_reference(file),
+    }
+}
+
+/// [`parse`] through serde-saphyr's deserializer: every limit and every diagnostic.
+fn parse_reference(file: &Arc<SourceFile>) -> Result<Vec<Document>, Diagnostic> {
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_depth: MAX_DEPTH,
