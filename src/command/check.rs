@@ -9,7 +9,11 @@ use crate::pipeline;
 
 pub(crate) fn run(args: &CheckArgs, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
     let color = terminal.color(args.input.color);
-    let result = pipeline::run(&super::request(&args.input, args.strict), stdin);
+    let request = pipeline::Request {
+        validate_only: true,
+        ..super::request(&args.input, args.strict)
+    };
+    let result = pipeline::run(&request, stdin);
     let (tasks, files) = (result.tasks, result.files);
     let mut outcome = super::finish(
         result,

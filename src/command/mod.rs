@@ -37,6 +37,7 @@ fn request(input: &InputArgs, strict: bool) -> Request {
             std::num::NonZero::get,
         ),
         strict,
+        validate_only: false,
     }
 }
 
