@@ -293,15 +293,55 @@ impl JsonSchema for Quantity {
 }
 
 /// One volume mounted into the container. `spec` depends on `volume_type`.
-#[allow(clippy::struct_field_names)] // `volume_type` is the reference platform's key
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RawVolume")]
 pub(crate) struct Volume {
-    pub(crate) volume_type: VolumeType,
     pub(crate) name: String,
     pub(crate) mount_path: String,
+    /// The volume's type with its `spec`, decoded.
+    pub(crate) source: VolumeSpec,
+}
+
+/// A volume's `spec`, typed by its `volume_type`.
+#[derive(Debug, Clone)]
+pub(crate) enum VolumeSpec {
+    PersistentVolumeClaim(PvcSpec),
+    EmptyDir(EmptyDirSpec),
+    Ephemeral(EphemeralSpec),
+    SharedVolume(SharedVolumeSpec),
+}
+
+/// A volume as written: `spec` is read by `volume_type`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(clippy::struct_field_names)] // `volume_type` is the reference platform's key
+struct RawVolume {
+    volume_type: VolumeType,
+    name: String,
+    mount_path: String,
     #[serde(default)]
-    pub(crate) spec: serde_json::Map<String, serde_json::Value>,
+    spec: serde_json::Map<String, serde_json::Value>,
+}
+
+impl TryFrom<RawVolume> for Volume {
+    type Error = serde_json::Error;
+
+    fn try_from(raw: RawVolume) -> Result<Self, Self::Error> {
+        let spec = serde_json::Value::Object(raw.spec);
+        let source = match raw.volume_type {
+            VolumeType::PersistentVolumeClaim => {
+                VolumeSpec::PersistentVolumeClaim(serde_json::from_value(spec)?)
+            }
+            VolumeType::EmptyDir => VolumeSpec::EmptyDir(serde_json::from_value(spec)?),
+            VolumeType::Ephemeral => VolumeSpec::Ephemeral(serde_json::from_value(spec)?),
+            VolumeType::SharedVolume => VolumeSpec::SharedVolume(serde_json::from_value(spec)?),
+        };
+        Ok(Self {
+            name: raw.name,
+            mount_path: raw.mount_path,
+            source,
+        })
+    }
 }
 
 /// Kind of volume: `persistent_volume_claim` (a new claim `<task>-<volume>`, or an
@@ -348,7 +388,7 @@ pub(crate) enum EmptyDirMedium {
 }
 
 /// `spec` of an `ephemeral` volume.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EphemeralSpec {
     /// Requested storage, such as `5Gi`.
