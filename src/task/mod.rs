@@ -42,13 +42,13 @@ pub(crate) const ABSOLUTE_PATH: &str = r"^/([^/\x00]+(/[^/\x00]+)*)?/?$";
 pub(crate) struct TaskSpec {
     /// Name of the Task: a DNS-1123 label (lowercase letters, digits and `-`). Every
     /// rendered object's name derives from it.
-    #[schemars(regex(pattern = DNS_LABEL), length(min = 1, max = 63), extend("x-format" = "dns-label", "x-expected" = "a DNS-1123 label: lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters"))]
+    #[schemars(with = "formats::DnsLabel")]
     pub(crate) name: String,
     /// Project the Task belongs to: the `app.kubernetes.io/part-of` label.
     #[schemars(regex(pattern = LABEL_VALUE), length(min = 1, max = 63), extend("x-expected" = "a label value: letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit, at most 63 characters"))]
     pub(crate) project: Option<String>,
     /// Namespace of every rendered object (`--namespace` on the command line wins).
-    #[schemars(regex(pattern = DNS_LABEL), length(min = 1, max = 63), extend("x-format" = "dns-label", "x-expected" = "a DNS-1123 label: lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters"))]
+    #[schemars(with = "Option<formats::DnsLabel>")]
     pub(crate) namespace: Option<String>,
     /// What to render: `job` (a batch Job), `serve` (a Deployment and a Service),
     /// `deploy` (a Deployment) or `build` (a Dockerfile and a Job that builds and pushes it).
@@ -119,11 +119,11 @@ pub(crate) struct TaskSpec {
     #[schemars(inner(length(min = 1)), extend("x-actions" = ["build"]))]
     pub(crate) instructions: Vec<String>,
     /// Image of the Dockerfile's `FROM` (else `function.base_image`, else `function.image`).
-    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-format" = "image-ref", "x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`", "x-actions" = ["build"]))]
+    #[schemars(with = "Option<formats::ImageRef>", extend("x-actions" = ["build"]))]
     pub(crate) base_image: Option<String>,
     /// Image to build and push, `name:tag` (default: `<project>-<name>` tagged with a hash
     /// of the Dockerfile).
-    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-format" = "image-ref", "x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`", "x-actions" = ["build"]))]
+    #[schemars(with = "Option<formats::ImageRef>", extend("x-actions" = ["build"]))]
     pub(crate) image: Option<String>,
     /// A `kubernetes.io/dockerconfigjson` Secret the builder uses to push the image.
     #[schemars(regex(pattern = DNS_SUBDOMAIN), length(min = 1, max = 253), extend("x-actions" = ["build"], "x-expected" = "a Secret name: a DNS-1123 subdomain"))]
@@ -161,7 +161,7 @@ impl Action {
 #[serde(deny_unknown_fields)]
 pub(crate) struct Function {
     /// Container image, `[registry/]name[:tag][@digest]` (required for job, serve, deploy).
-    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-format" = "image-ref", "x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`"))]
+    #[schemars(with = "Option<formats::ImageRef>")]
     pub(crate) image: Option<String>,
     /// Command (the container's entrypoint): a list of strings, or one string split like a
     /// POSIX shell would (quotes respected, nothing expanded).
@@ -175,7 +175,7 @@ pub(crate) struct Function {
     #[schemars(extend("x-actions" = ["job", "serve", "deploy"]))]
     pub(crate) image_pull_policy: Option<PullPolicy>,
     /// Base image of a build (see `base_image`).
-    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-format" = "image-ref", "x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`", "x-actions" = ["build"]))]
+    #[schemars(with = "Option<formats::ImageRef>", extend("x-actions" = ["build"]))]
     pub(crate) base_image: Option<String>,
     /// Build context: a `git://`, `https://`, `s3://` or `gs://` URL (default: the
     /// generated Dockerfile alone).
@@ -532,6 +532,60 @@ impl ServiceType {
             Self::ClusterIP => "ClusterIP",
             Self::NodePort => "NodePort",
             Self::LoadBalancer => "LoadBalancer",
+        }
+    }
+}
+
+/// The string formats that recur in the Task, each with its schema written once. Fields
+/// keep `String` and borrow the schema with `#[schemars(with = "formats::…")]`.
+pub(crate) mod formats {
+    use std::borrow::Cow;
+
+    use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+    use super::{DNS_LABEL, IMAGE_REF};
+
+    /// A DNS-1123 label: what Kubernetes requires of most object names.
+    pub(crate) struct DnsLabel;
+
+    impl JsonSchema for DnsLabel {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> Cow<'static, str> {
+            "DnsLabel".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": "string",
+                "pattern": DNS_LABEL,
+                "minLength": 1,
+                "maxLength": 63,
+                "x-format": "dns-label",
+                "x-expected": "a DNS-1123 label: lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters",
+            })
+        }
+    }
+
+    /// An OCI image reference.
+    pub(crate) struct ImageRef;
+
+    impl JsonSchema for ImageRef {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> Cow<'static, str> {
+            "ImageRef".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": "string",
+                "pattern": IMAGE_REF,
+                "minLength": 1,
+                "maxLength": 512,
+                "x-format": "image-ref",
+                "x-expected": "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`",
+            })
         }
     }
 }
