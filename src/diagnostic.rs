@@ -142,6 +142,13 @@ error_kinds! {
     "profile::unknown" => UnknownProfile { name: String } = "unknown profile `{name}`",
     /// A profile template failed to render (syntax, undefined variable, fuel exhausted).
     "profile::template" => ProfileTemplate { message: String } = "profile template error: {message}",
+    /// A template expression that is not a whole YAML value (inside quotes, or next to other text).
+    "profile::template_placement" => TemplatePlacement
+        = "a template expression must be a whole YAML value",
+    /// A template uses what the profile template language leaves out (`*`, `{% set %}`,
+    /// macros, an amplifying filter) or exceeds its size limits.
+    "profile::template_subset" => TemplateSubset { what: String }
+        = "profile templates may not use {what}",
     /// Profiles whose `extends` lead back to themselves.
     "profile::cycle" => ProfileCycle { cycle: String } = "profiles extend each other in a cycle: {cycle}",
     /// A patch that would change which object it patches.
@@ -384,6 +391,8 @@ mod tests {
                 "profile::patch_invalid",
                 "profile::patch_unknown_field",
                 "profile::template",
+                "profile::template_placement",
+                "profile::template_subset",
                 "profile::unknown",
                 "schema::enum",
                 "schema::invalid_key",
