@@ -1,16 +1,15 @@
 //! Stage 7, emit: [`Artifact`]s → a YAML stream (for stdout) or files under `-o DIR`, and
-//! diagnostics → text. The only module that writes files.
+//! diagnostics → text. Files under `-o DIR` are written through `outdir`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use serde_json::Value;
 
 use crate::cli::Format;
-use crate::diagnostic::{Diagnostic, ErrorKind, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::render::{Artifact, Content};
 
 /// YAML of one object: `---`, block style, two-space indent with lists flush under their
@@ -23,7 +22,7 @@ pub fn to_yaml(value: &Value) -> String {
         folded_wrap_chars: usize::MAX,
         min_fold_chars: usize::MAX,
     };
-    let body = serde_saphyr::to_string_with_options(value, options)
+    let body = serde_saphyr::to_string_with_options(&crate::scalar_style::Styled(value), options)
         .expect("JSON values serialize to YAML");
     let mut out = String::with_capacity(body.len() + 4);
     out.push_str("---\n");
@@ -94,10 +93,6 @@ pub fn dockerfile_note(outputs: &[Output]) -> String {
     )
 }
 
-/// The file `-o DIR` mode keeps of what it wrote, so that `--prune` and `diff` know which
-/// files are taskrender's (and never touch the others).
-pub const MANIFEST: &str = ".taskrender-manifest";
-
 /// A file of `-o DIR` mode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileOut {
@@ -143,144 +138,6 @@ fn slash(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
-/// What `write_files` did.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct WriteReport {
-    pub written: usize,
-    pub pruned: Vec<String>,
-}
-
-/// Writes `files` under `dir`, each atomically (a temporary file in the same folder, then a
-/// rename), leaving a file whose content is already right untouched, and records them in
-/// `DIR/.taskrender-manifest`. With `prune`, files the previous manifest lists that this run
-/// did not render are deleted; files taskrender never wrote are never touched. Without it,
-/// such stale files stay listed, so a later `--prune` still finds them.
-pub fn write_files(dir: &Path, files: &[FileOut], prune: bool) -> Result<WriteReport, Diagnostic> {
-    let mut report = WriteReport::default();
-    let previous = read_manifest(dir);
-    for f in files {
-        if write_atomic(dir, &f.path, &f.text)? {
-            report.written += 1;
-        }
-    }
-    let current: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let mut owned: BTreeSet<String> = current.iter().map(|p| (*p).to_owned()).collect();
-    for old in previous.iter().filter(|p| !current.contains(p.as_str())) {
-        let path = dir.join(old);
-        if !path.is_file() {
-            continue;
-        }
-        if prune {
-            std::fs::remove_file(&path).map_err(|e| write_error(&path, &e))?;
-            // Remove the Task's folder too once it is empty (never a folder with other files).
-            if let Some(parent) = path.parent().filter(|p| *p != dir) {
-                let _ = std::fs::remove_dir(parent);
-            }
-            report.pruned.push(old.clone());
-        } else {
-            owned.insert(old.clone());
-        }
-    }
-    let mut manifest = String::from(
-        "# Files written by `taskrender render -o`; `--prune` deletes those it no longer renders.\n",
-    );
-    for p in &owned {
-        manifest.push_str(p);
-        manifest.push('\n');
-    }
-    write_atomic(dir, MANIFEST, &manifest)?;
-    Ok(report)
-}
-
-/// The paths a previous `render -o` recorded in `dir` (empty when there is no manifest).
-/// Only plain relative paths are believed: never `..`, never absolute.
-pub fn read_manifest(dir: &Path) -> BTreeSet<String> {
-    let Ok(text) = std::fs::read_to_string(dir.join(MANIFEST)) else {
-        return BTreeSet::new();
-    };
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter(|l| !l.starts_with('/') && !l.split('/').any(|seg| seg == ".." || seg.is_empty()))
-        .map(str::to_owned)
-        .collect()
-}
-
-/// The files of `dir` that are taskrender's: those its manifest lists, or, for a folder
-/// written before manifests existed, those named like its output (`kustomization.yaml`,
-/// `<task>/<Kind>.yaml`, `<task>/Dockerfile`).
-pub fn read_owned(dir: &Path) -> BTreeMap<String, String> {
-    let mut paths = read_manifest(dir);
-    if paths.is_empty() {
-        paths.insert("kustomization.yaml".into());
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') || !entry.path().is_dir() {
-                continue;
-            }
-            for file in std::fs::read_dir(entry.path())
-                .into_iter()
-                .flatten()
-                .flatten()
-            {
-                let file_name = file.file_name().to_string_lossy().into_owned();
-                let looks_ours = file_name == "Dockerfile"
-                    || (Path::new(&file_name)
-                        .extension()
-                        .is_some_and(|e| e == "yaml")
-                        && file_name.starts_with(|c: char| c.is_ascii_uppercase()));
-                if looks_ours {
-                    paths.insert(format!("{name}/{file_name}"));
-                }
-            }
-        }
-    }
-    paths
-        .into_iter()
-        .filter_map(|p| {
-            std::fs::read_to_string(dir.join(&p))
-                .ok()
-                .map(|text| (p, text))
-        })
-        .collect()
-}
-
-fn write_error(path: &Path, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::new(ErrorKind::Write {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    })
-}
-
-/// Writes one file atomically unless it already holds `content`; `true` if written.
-fn write_atomic(dir: &Path, rel: &str, content: &str) -> Result<bool, Diagnostic> {
-    let path = dir.join(rel);
-    if std::fs::read(&path).is_ok_and(|old| old == content.as_bytes()) {
-        return Ok(false);
-    }
-    let parent = path.parent().unwrap_or(dir);
-    std::fs::create_dir_all(parent).map_err(|e| write_error(&path, &e))?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = parent.join(format!(
-        ".{file_name}.taskrender-{}.tmp",
-        std::process::id()
-    ));
-    let result = std::fs::File::create(&tmp)
-        .and_then(|mut f| {
-            f.write_all(content.as_bytes())?;
-            f.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&tmp, &path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(write_error(&path, &e));
-    }
-    Ok(true)
-}
-
 /// Renders diagnostics as miette's graphical reports (80 columns, no links), in colour
 /// only when asked to.
 pub fn human_report(diagnostics: &[Diagnostic], color: bool) -> String {
@@ -303,20 +160,18 @@ pub fn human_report(diagnostics: &[Diagnostic], color: bool) -> String {
 }
 
 /// Longest source line shown in a report; a longer one (minified or generated YAML)
-/// would flood the terminal, so the report names the place instead.
-const MAX_SHOWN_LINE: usize = 300;
+/// would flood the terminal, so the report names the place instead (and leaves it out
+/// of the context lines around another line's problem).
+pub const MAX_SHOWN_LINE: usize = 300;
 
 fn without_huge_snippet(d: &Diagnostic) -> Diagnostic {
     let (Some(file), Some(span), Some((line, col))) = (&d.file, d.primary_span(), d.line_col())
     else {
         return d.clone();
     };
-    let start = file.text[..span.start.min(file.text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let end = file.text[start..]
-        .find('\n')
-        .map_or(file.text.len(), |i| start + i);
+    let lines = file.lines();
+    let range = lines.line_range(&file.text, lines.line_of(span.start.min(file.text.len())));
+    let (start, end) = (range.start, range.end);
     if end - start <= MAX_SHOWN_LINE {
         return d.clone();
     }

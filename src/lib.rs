@@ -4,7 +4,8 @@
 //! load (source) → parse (spec::parse) → validate (schema) → decode + resolve (resolve)
 //!               → render (render) → emit (emit)
 //! ```
-//! Only `source` reads and only `emit` writes; every stage between is a pure function.
+//! Only `source` reads and only `emit` writes (and `outdir` for both under `-o DIR`); every
+//! stage between is a pure function.
 //! [`run`] drives the stages for one command line and returns what to print.
 
 pub mod cli;
@@ -12,13 +13,17 @@ pub mod diagnostic;
 pub mod diff;
 pub mod emit;
 pub mod explain;
+mod lines;
+pub mod outdir;
 pub mod profile;
 pub mod quantity;
 pub mod render;
 pub mod resolve;
+mod scalar_style;
 pub mod schema;
 pub mod source;
 pub mod spec;
+pub mod streams;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -159,9 +164,12 @@ fn render_command(args: &cli::RenderArgs, stdin: &mut dyn Read, terminal: Termin
                 Ok(())
             }
             Some(dir) => {
-                let report = emit::write_files(dir, &emit::files(outputs), args.prune)?;
+                let report = outdir::write_files(dir, &emit::files(outputs), args.prune)?;
                 for path in report.pruned {
                     let _ = writeln!(out.stderr, "pruned {path}");
+                }
+                for (path, why) in report.kept {
+                    let _ = writeln!(out.stderr, "not pruned {path}: {why}");
                 }
                 Ok(())
             }
@@ -181,8 +189,11 @@ fn diff_command(args: &cli::DiffArgs, stdin: &mut dyn Read, terminal: Terminal) 
             ..terminal
         },
     );
-    let result = pipeline(&args.input, false, stdin);
-    let old = emit::read_owned(&args.against);
+    let mut result = pipeline(&args.input, false, stdin);
+    let old = outdir::read_owned(&args.against).unwrap_or_else(|e| {
+        result.diagnostics.push(e);
+        BTreeMap::new()
+    });
     let mut outcome = finish(
         result,
         args.input.format,

@@ -4,9 +4,10 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::diagnostic::{Diagnostic, ErrorKind};
+use crate::lines::LineIndex;
 
 /// Largest Task file accepted. Task files are small (a typical one is under 1 KiB); the cap
 /// keeps a mistaken path (a log, a dump) from exhausting memory before parsing starts.
@@ -14,35 +15,40 @@ pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// One input file: its display name (as given on the command line, joined with the path
 /// below a directory argument, or `<stdin>`) and its UTF-8 text.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct SourceFile {
     pub name: String,
     pub text: String,
+    /// Where the lines are, built when first needed (by a report).
+    lines: OnceLock<LineIndex>,
 }
+
+impl PartialEq for SourceFile {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.name, &self.text) == (&other.name, &other.text)
+    }
+}
+
+impl Eq for SourceFile {}
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
         Arc::new(Self {
             name: name.into(),
             text: text.into(),
+            lines: OnceLock::new(),
         })
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        (line, col)
+        self.lines().line_col(&self.text, offset)
     }
-}
 
-fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
+    /// The line index of the text (so that many positions cost no more than one pass).
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
     }
-    offset
 }
 
 /// Reads every input. A directory means every `*.yaml` / `*.yml` file below it, in sorted

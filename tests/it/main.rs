@@ -4,6 +4,7 @@
 
 mod cli;
 mod golden;
+mod safety;
 
 use std::path::Path;
 use std::process::{Command, Output};
