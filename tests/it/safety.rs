@@ -362,8 +362,21 @@ fn a_failed_stdout_write_is_an_error() {
         .status()
         .unwrap();
     assert_eq!(status.code(), Some(1));
-    let err = read(&err);
-    assert!(err.contains("error: cannot write to stdout"), "{err}");
+    let text = read(&err);
+    assert!(text.contains("error: cannot write to stdout"), "{text}");
+    // clap's own output too
+    let status = command(d, &["--help"])
+        .stdout(
+            fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
+        .stderr(fs::File::create(&err).unwrap())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+    assert!(read(&err).contains("error: cannot write to stdout"));
 }
 
 /// 300 Tasks with an error each: far more than a pipe holds.
