@@ -316,16 +316,34 @@ impl SourceCode for SourceFile {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, miette::MietteError> {
-        let inner = self
-            .text
-            .read_span(span, context_lines_before, context_lines_after)?;
+        // miette reads from the start of the text for every excerpt (quadratic in problems
+        // × file size): give it only the lines the excerpt needs, from the line index.
+        let lines = self.lines();
+        let start = span.offset().min(self.text.len());
+        let window = lines.excerpt(
+            &self.text,
+            start..start + span.len(),
+            context_lines_before,
+            context_lines_after,
+            crate::lines::MAX_SHOWN_LINE,
+        );
+        let local = SourceSpan::new((start - window.start).into(), span.len());
+        let inner = self.text[window.clone()].read_span(
+            &local,
+            context_lines_before,
+            context_lines_after,
+        )?;
+        let first_line = lines.miette_lines_before(window.start);
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
+            SourceSpan::new(
+                (inner.span().offset() + window.start).into(),
+                inner.span().len(),
+            ),
+            inner.line() + first_line,
             inner.column(),
-            inner.line_count(),
+            inner.line_count() + first_line,
         )))
     }
 }
