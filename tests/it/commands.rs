@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::golden::{match_expected, read_tree};
+use crate::golden::{check_cases, match_expected, read_tree};
 use crate::taskrender;
 
 /// The files of a case that drive the run instead of being copied into it.
@@ -99,38 +99,13 @@ fn run_case(case: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
 
 #[test]
 fn commands() {
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let cases = cases();
-    assert!(
-        cases.len() >= 30,
-        "expected the command fixtures, found {} cases",
-        cases.len()
-    );
-    let mut failures = Vec::new();
-    for case in &cases {
-        let name = case
-            .strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR")))
-            .unwrap()
-            .display()
-            .to_string();
-        match run_case(case) {
-            Ok(actual) => {
-                match_expected(
-                    &name,
-                    &case.join("expected"),
-                    &actual,
-                    update,
-                    &mut failures,
-                );
-            }
+    check_cases(
+        "command",
+        &cases(),
+        30,
+        |case, name, update, failures| match run_case(case) {
+            Ok(actual) => match_expected(name, &case.join("expected"), &actual, update, failures),
             Err(e) => failures.push(format!("{name}: {e}")),
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} command cases failed (bless with UPDATE_GOLDEN=1 after review):\n\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n\n")
+        },
     );
 }

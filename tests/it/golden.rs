@@ -117,20 +117,7 @@ pub(crate) fn diff(name: &str, expected: &[u8], actual: &[u8]) -> String {
 
 #[test]
 fn golden() {
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let cases = fixtures();
-    assert!(
-        cases.len() >= 30,
-        "expected the fixture corpus, found {} cases",
-        cases.len()
-    );
-    let mut failures = Vec::new();
-    for case in &cases {
-        let name = case
-            .strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR")))
-            .unwrap()
-            .display()
-            .to_string();
+    check_cases("golden", &fixtures(), 30, |case, name, update, failures| {
         let is_error_case = case
             .file_name()
             .unwrap()
@@ -140,7 +127,7 @@ fn golden() {
             Ok(a) => a,
             Err(e) => {
                 failures.push(format!("{name}: {e}"));
-                continue;
+                return;
             }
         };
         match run_case(case) {
@@ -158,19 +145,39 @@ fn golden() {
                 .map(|s| String::from_utf8_lossy(s).into_owned())
                 .unwrap_or_default();
             failures.push(format!("{name}: {what}\n{detail}"));
-            continue;
+            return;
         }
-        match_expected(
-            &name,
-            &case.join("expected"),
-            &actual,
-            update,
-            &mut failures,
-        );
+        match_expected(name, &case.join("expected"), &actual, update, failures);
+    });
+}
+
+/// Runs `check` on every case (there must be at least `min`) with the case's name in the
+/// repository, whether to bless (`UPDATE_GOLDEN`) and the list of failures to add to; then
+/// reports all failures at once.
+pub(crate) fn check_cases(
+    what: &str,
+    cases: &[PathBuf],
+    min: usize,
+    mut check: impl FnMut(&Path, &str, bool, &mut Vec<String>),
+) {
+    assert!(
+        cases.len() >= min,
+        "expected at least {min} {what} cases, found {}",
+        cases.len()
+    );
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut failures = Vec::new();
+    for case in cases {
+        let name = case
+            .strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
+            .display()
+            .to_string();
+        check(case, &name, update, &mut failures);
     }
     assert!(
         failures.is_empty(),
-        "{} of {} golden cases failed (bless with UPDATE_GOLDEN=1 after review):\n\n{}",
+        "{} of {} {what} cases failed (bless with UPDATE_GOLDEN=1 after review):\n\n{}",
         failures.len(),
         cases.len(),
         failures.join("\n\n")
