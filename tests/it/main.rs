@@ -4,6 +4,7 @@
 
 mod architecture;
 mod cli;
+mod commands;
 mod golden;
 mod safety;
 
