@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::similar_names)] // test code: a panic is a failure report
 
 mod cli;
+mod docs;
 mod golden;
 
 use std::path::Path;
