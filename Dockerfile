@@ -13,6 +13,7 @@ ARG VERSION=0.1.0
 ARG REVISION=unknown
 
 FROM rust:${RUST_VERSION}-bookworm AS build
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 WORKDIR /src
 COPY . .
 # The host triple of the build platform (amd64 or arm64): a static binary for it.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Release checks that can run offline (.ci/run runs this script):
 #
+#   0. MSRV: no locked dependency needs a newer Rust than `rust-version`.
 #   1. cargo-dist: `dist plan` lists the five release archives with their sha256 files and
 #      installers; `dist generate --check` finds .github/workflows/release.yml up to date.
 #   2. A static build of the host target (`+crt-static`; no musl target is installed here,
@@ -20,6 +21,25 @@ VENV="${REFEREE_VENV:-$HOME/.cache/referees}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 fail() { echo "dist-check: FAIL: $*" >&2; exit 1; }
+
+# 0. MSRV, as far as one toolchain can tell: no locked dependency declares a newer
+#    `rust-version` than ours (clippy's incompatible_msrv lint covers our own std API use).
+cargo metadata --format-version 1 --locked > "$work/metadata.json"
+python3 - "$work/metadata.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+def v(s):
+    return tuple(int(x) for x in s.split("."))[:2]
+ours = next(p for p in m["packages"] if p["name"] == "taskrender" and p["source"] is None)
+msrv = v(ours["rust_version"])
+used = {n["id"] for n in m["resolve"]["nodes"]}
+deps = [p for p in m["packages"] if p["id"] in used and p["source"] and p.get("rust_version")]
+newer = [f'{p["name"]} {p["version"]} needs {p["rust_version"]}' for p in deps if v(p["rust_version"]) > msrv]
+if newer:
+    sys.exit(f'MSRV {ours["rust_version"]} is too low: ' + ", ".join(newer))
+top = max(deps, key=lambda p: v(p["rust_version"]))
+print(f'msrv: {ours["rust_version"]}; highest dependency rust-version: {top["rust_version"]} ({top["name"]} {top["version"]})')
+PY
 
 # 1. cargo-dist
 dist --version

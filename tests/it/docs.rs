@@ -85,7 +85,11 @@ fn example(param: &str) -> Option<&'static str> {
 /// The Task schema as the binary prints it (the checked-in `schemas/task.schema.json`
 /// is kept equal to it by the schema's own freshness test).
 fn schema() -> Value {
-    let out = taskrender(Path::new(env!("CARGO_MANIFEST_DIR")), &["schema", "task"], b"");
+    let out = taskrender(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["schema", "task"],
+        b"",
+    );
     assert_eq!(out.status.code(), Some(0), "taskrender schema task failed");
     serde_json::from_slice(&out.stdout).expect("the Task schema is JSON")
 }
@@ -148,7 +152,9 @@ fn code_list(items: &[String]) -> String {
 /// The type of `node`, with its format and constraints, in words.
 fn type_text(schema: &Value, node: &Value) -> String {
     if let Some(k8s) = kubernetes_type(node) {
-        return format!("Kubernetes `{k8s}` (core/v1, checked against the vendored 1.37 definitions)");
+        return format!(
+            "Kubernetes `{k8s}` (core/v1, checked against the vendored 1.37 definitions)"
+        );
     }
     let node_ref = node;
     let node = deref(schema, node);
@@ -193,7 +199,11 @@ fn type_text(schema: &Value, node: &Value) -> String {
                 }
                 s
             }
-            "object" if node.get("additionalProperties").is_some_and(Value::is_object) => {
+            "object"
+                if node
+                    .get("additionalProperties")
+                    .is_some_and(Value::is_object) =>
+            {
                 let key = node
                     .pointer("/propertyNames/x-expected")
                     .and_then(Value::as_str)
@@ -314,14 +324,19 @@ fn action_rules(schema: &Value, param: &str) -> (Vec<String>, Vec<String>) {
     let mut forbidden = Vec::new();
     let mut required = Vec::new();
     for rule in schema["allOf"].as_array().expect("action rules") {
-        let Some(action) = rule.pointer("/if/properties/action/const").and_then(Value::as_str)
+        let Some(action) = rule
+            .pointer("/if/properties/action/const")
+            .and_then(Value::as_str)
         else {
             continue;
         };
         if rule.pointer(&format!("/then/properties/{param}")) == Some(&Value::Bool(false)) {
             forbidden.push(action.to_owned());
         }
-        if str_list(rule.pointer("/then/required")).iter().any(|r| r == param) {
+        if str_list(rule.pointer("/then/required"))
+            .iter()
+            .any(|r| r == param)
+        {
             required.push(action.to_owned());
         }
     }
@@ -385,59 +400,64 @@ fn generate(schema: &Value) -> String {
         let _ = writeln!(out, "| [`{key}`](#{key}) | {actions} | {req} |");
     }
     for (key, node) in root {
-        let _ = writeln!(out, "\n## `{key}`\n");
-        let description = node
-            .get("description")
-            .or_else(|| deref(schema, node).get("description"))
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let _ = writeln!(out, "{}\n", one_line(description));
-        let actions = actions_of(node);
-        let actions = if actions.len() == ACTIONS.len() {
-            "all (`job`, `serve`, `deploy`, `build`)".to_owned()
-        } else {
-            code_list(&actions)
-        };
-        let _ = writeln!(out, "- **Actions**: {actions}");
-        let _ = writeln!(out, "- **Type**: {}", one_line(&type_text(schema, node)));
-        let (_, required_by) = action_rules(schema, key);
-        if required.contains(key) {
-            let _ = writeln!(out, "- **Required**: yes");
-        } else if !required_by.is_empty() {
-            let _ = writeln!(out, "- **Required**: for {}", code_list(&required_by));
-        }
-        if let Some(default) = node.get("default") {
-            let trivial = default.is_null()
-                || default.as_array().is_some_and(Vec::is_empty)
-                || default.as_object().is_some_and(Map::is_empty);
-            if !trivial {
-                let _ = writeln!(out, "- **Default**: `{default}`");
-            }
-        }
-        if kubernetes_type(node).is_none()
-            && kubernetes_type(deref(schema, node).get("items").unwrap_or(&Value::Null)).is_none()
-        {
-            let mut rows = Vec::new();
-            field_rows(schema, node, "", "", &mut rows);
-            if !rows.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "\n| field | type | when | description |\n|---|---|---|---|"
-                );
-                for row in rows {
-                    let _ = writeln!(out, "{row}");
-                }
-            }
-        }
-        let _ = writeln!(out, "\nExample:\n\n```yaml");
-        let _ = writeln!(
-            out,
-            "{}",
-            example(key).unwrap_or("# (no example: add one to tests/it/docs.rs)")
-        );
-        let _ = writeln!(out, "```");
+        section(schema, key, node, required.contains(key), &mut out);
     }
     out
+}
+
+/// The section of one top-level parameter.
+fn section(schema: &Value, key: &str, node: &Value, required: bool, out: &mut String) {
+    let _ = writeln!(out, "\n## `{key}`\n");
+    let description = node
+        .get("description")
+        .or_else(|| deref(schema, node).get("description"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let _ = writeln!(out, "{}\n", one_line(description));
+    let actions = actions_of(node);
+    let actions = if actions.len() == ACTIONS.len() {
+        "all (`job`, `serve`, `deploy`, `build`)".to_owned()
+    } else {
+        code_list(&actions)
+    };
+    let _ = writeln!(out, "- **Actions**: {actions}");
+    let _ = writeln!(out, "- **Type**: {}", one_line(&type_text(schema, node)));
+    let (_, required_by) = action_rules(schema, key);
+    if required {
+        let _ = writeln!(out, "- **Required**: yes");
+    } else if !required_by.is_empty() {
+        let _ = writeln!(out, "- **Required**: for {}", code_list(&required_by));
+    }
+    if let Some(default) = node.get("default") {
+        let trivial = default.is_null()
+            || default.as_array().is_some_and(Vec::is_empty)
+            || default.as_object().is_some_and(Map::is_empty);
+        if !trivial {
+            let _ = writeln!(out, "- **Default**: `{default}`");
+        }
+    }
+    if kubernetes_type(node).is_none()
+        && kubernetes_type(deref(schema, node).get("items").unwrap_or(&Value::Null)).is_none()
+    {
+        let mut rows = Vec::new();
+        field_rows(schema, node, &format!("{key}."), "", &mut rows);
+        if !rows.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n| field | type | when | description |\n|---|---|---|---|"
+            );
+            for row in rows {
+                let _ = writeln!(out, "{row}");
+            }
+        }
+    }
+    let _ = writeln!(out, "\nExample:\n\n```yaml");
+    let _ = writeln!(
+        out,
+        "{}",
+        example(key).unwrap_or("# (no example: add one to tests/it/docs.rs)")
+    );
+    let _ = writeln!(out, "```");
 }
 
 #[test]
@@ -475,10 +495,10 @@ fn reference_covers_every_parameter_and_field() {
     for field in [
         "function.image",
         "function.source",
-        "spec.size_limit",
-        "spec.claim_name",
-        "targetPort",
-        "requests",
+        "volumes.spec.size_limit",
+        "volumes.spec.claim_name",
+        "service_ports.targetPort",
+        "resources.requests",
     ] {
         assert!(
             text.contains(&format!("| `{field}` |")),
@@ -502,7 +522,8 @@ fn x_actions_agree_with_the_action_rules() {
             .map(|a| (*a).to_owned())
             .collect();
         assert_eq!(
-            forbidden, expected,
+            forbidden,
+            expected,
             "`{key}`: x-actions {:?} but the action rules forbid it for {forbidden:?}",
             actions_of(node)
         );
@@ -514,7 +535,10 @@ fn every_example_is_a_valid_task() {
     let schema = schema();
     let root = props(&schema);
     for (param, _) in EXAMPLES {
-        assert!(root.contains_key(*param), "example for unknown parameter `{param}`");
+        assert!(
+            root.contains_key(*param),
+            "example for unknown parameter `{param}`"
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
@@ -533,7 +557,10 @@ fn every_example_is_a_valid_task() {
         let base = [
             ("name", "name: example".to_owned()),
             ("action", format!("action: {action}")),
-            ("function", "function: {image: ghcr.io/acme/app:1.0.0}".to_owned()),
+            (
+                "function",
+                "function: {image: ghcr.io/acme/app:1.0.0}".to_owned(),
+            ),
             (
                 "service_ports",
                 if action == "serve" {
@@ -552,7 +579,12 @@ fn every_example_is_a_valid_task() {
         }
         task.push_str(snippet);
         task.push('\n');
-        let out = taskrender(dir.path(), &["check", "--strict", "-"], task.as_bytes());
+        // With `--format json`, stderr carries diagnostics only: a warning fails too.
+        let out = taskrender(
+            dir.path(),
+            &["check", "--strict", "--format", "json", "-"],
+            task.as_bytes(),
+        );
         if out.status.code() != Some(0) || !out.stderr.is_empty() {
             failures.push(format!(
                 "example of `{key}` (exit {:?}):\n{task}\n{}",
