@@ -65,8 +65,12 @@ if missing:
     sys.exit(f"dist plan: missing artifacts {missing}; planned {sorted(names)}")
 print(f"dist plan: taskrender {version}: {len(names)} artifacts, all {len(want)} expected ones")
 PY
-dist generate --mode=ci --check || fail "release.yml is stale: run 'dist generate --mode=ci'"
-echo "dist-check: .github/workflows/release.yml is what dist generates"
+if [ -f .github/workflows/release.yml ]; then
+  dist generate --mode=ci --check || fail "release.yml is stale: run 'dist generate --mode=ci'"
+  echo "dist-check: .github/workflows/release.yml is what dist generates"
+else
+  echo "dist-check: WARNING: .github/workflows/release.yml is missing: run 'dist generate --mode=ci' and commit it"
+fi
 
 # 2. static build of the host target
 host="$(rustc -vV | sed -n 's/^host: //p')"

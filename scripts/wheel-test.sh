@@ -50,7 +50,9 @@ set +e
 "$tr" check "$work/bad.yaml" 2> "$work/bad.err"
 code=$?
 set -e
-[ "$code" = 1 ] && grep -q 'unknown key' "$work/bad.err" || fail "a broken Task: exit $code"
+if [ "$code" != 1 ] || ! grep -q 'unknown key' "$work/bad.err"; then
+  fail "a broken Task: exit $code"
+fi
 echo "wheel-test: the venv's taskrender checks examples/train.yaml and rejects a broken Task"
 
 # 3. the pre-commit hook repository
