@@ -5,6 +5,7 @@
 mod architecture;
 mod cli;
 mod commands;
+mod docs;
 mod golden;
 mod safety;
 
