@@ -68,7 +68,11 @@ for k, v in c.most_common(8): print(f"  {v:6d}  {k}")
 ' "$work/check.jsonl"
 fi
 
-"$bin" render "$work/tasks" -o "$work/out" >/dev/null
+if ! "$bin" render "$work/tasks" -o "$work/out" >/dev/null 2>"$work/render.txt"; then
+  head -40 "$work/render.txt"
+  echo "differential: render failed on Tasks that check accepted" >&2
+  exit 1
+fi
 status=0
 "$here/kube-dry-run.sh" "$work/out" > "$work/dry-run.txt" || status=$?
 [ "$status" -le 1 ] || { cat "$work/dry-run.txt"; echo "differential: kube-dry-run failed" >&2; exit 2; }

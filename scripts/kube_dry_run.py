@@ -47,7 +47,7 @@ class Obj:
         self.problems = []
 
     def where(self):
-        return f"{self.source}" + (f"#{self.index}" if self.index else "")
+        return f"{self.source}" + (f"#{self.index}" if self.index is not None else "")
 
     def label(self):
         ns = self.namespace + (f" (judged as baseline in {self.target})" if self.build else "")
@@ -80,7 +80,7 @@ def collect(dirs):
                 if not isinstance(doc, dict) or "kind" not in doc:
                     errors.append(f"{path}#{i}: not a Kubernetes object")
                     continue
-                objs.append(Obj(path, i if len(docs) > 1 else 0, doc))
+                objs.append(Obj(path, i if len(docs) > 1 else None, doc))
     return objs, errors
 
 
