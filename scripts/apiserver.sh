@@ -188,6 +188,7 @@ start() {
     --service-account-key-file="$STATE/pki/sa.pub" \
     --service-account-signing-key-file="$STATE/pki/sa.key" \
     --service-cluster-ip-range=10.96.0.0/16 \
+    --endpoint-reconciler-type=none \
     --profiling=false --enable-priority-and-fairness=false \
     >"$STATE/kube-apiserver.log" 2>&1 &
   echo $! > "$STATE/kube-apiserver.pid"

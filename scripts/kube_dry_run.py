@@ -124,7 +124,8 @@ def ensure_namespaces(objs):
         sys.stderr.write(r.stderr)
 
 
-ERROR_START = re.compile(r"^(Error from server|error:|Error:)")
+ERROR_START = re.compile(r"^(Error from server|error:|Error:|The \S+ \"[^\"]*\" is invalid)")
+INVALID = re.compile(r'^The (\S+) "([^"]*)" is invalid')
 FILE_IN_ERROR = re.compile(r'"[^"]*/(\d{7})\.json"')
 
 
@@ -146,6 +147,11 @@ def apply_chunk(chunk, workdir, extra):
         if ERROR_START.match(line):
             m = FILE_IN_ERROR.search(line)
             current = int(m.group(1)) if m else None
+            inv = INVALID.match(line)
+            if inv:
+                # kubectl prints a 422 without the file; kind and name are unique in a chunk.
+                current = next((k for k, o in enumerate(chunk)
+                                if o.kind == inv.group(1) and o.name == inv.group(2)), None)
             if current is None:
                 return f"kubectl: {line}"
             failed.setdefault(current, []).append(line)
@@ -213,11 +219,22 @@ def main():
     by_ns = {}
     for o in objs:
         by_ns.setdefault(o.target, []).append(o)
+    # Each chunk holds a kind/name at most once (kubectl names some errors by kind and name
+    # only); up to `size` objects.
     chunks = []
     for ns in sorted(by_ns):
-        lst = by_ns[ns]
         size = max(1, min(a.chunk, -(-len(objs) // max(1, a.jobs))))
-        chunks += [lst[i:i + size] for i in range(0, len(lst), size)]
+        open_chunks = []
+        for o in by_ns[ns]:
+            key = (o.kind, o.name)
+            for c, keys in open_chunks:
+                if key not in keys and len(c) < size:
+                    c.append(o)
+                    keys.add(key)
+                    break
+            else:
+                open_chunks.append(([o], {key}))
+        chunks += [c for c, _ in open_chunks]
     with tempfile.TemporaryDirectory(prefix="kube-dry-run-") as work:
         with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
             infra = [e for e in pool.map(lambda c: apply_chunk(c, work, a.apply_flag), chunks) if e]
