@@ -33,7 +33,7 @@ python3 "$here/random_tasks.py" --seed "$seed" --count "$n" "$work/tasks"
 
 # check: one process over all files; each refused file is moved aside.
 mkdir -p "$work/refused"
-"$bin" check "$work/tasks" --format json > "$work/check.jsonl" 2>/dev/null || true
+"$bin" check "$work/tasks" --format json > "$work/check.jsonl" 2>&1 || true
 python3 - "$work/check.jsonl" "$work/tasks" "$work/refused" <<'PY'
 import json, os, sys
 report, tasks, refused = sys.argv[1:]
