@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, ErrorKind};
-use crate::emit::Output;
 use crate::plan::Origin;
 use crate::profile::{self, Catalog};
+use crate::render::Artifact;
 use crate::source;
 use crate::text::SourceFile;
 use crate::{render, resolve, schema, yaml};
@@ -35,7 +35,7 @@ pub(crate) struct Request {
 /// Everything the stages produced for a set of inputs.
 #[derive(Debug, Default)]
 pub(crate) struct Rendered {
-    pub(crate) outputs: Vec<Output>,
+    pub(crate) outputs: Vec<Artifact>,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) tasks: usize,
     pub(crate) files: usize,
@@ -98,7 +98,7 @@ struct TaskId {
     origin: Origin,
 }
 
-type FileResult = (Vec<TaskId>, Vec<Output>, Vec<Diagnostic>, usize);
+type FileResult = (Vec<TaskId>, Vec<Artifact>, Vec<Diagnostic>, usize);
 
 fn process_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
     let documents = match yaml::parse(file) {
@@ -143,7 +143,7 @@ fn process_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
             Ok(resolved) => {
                 diagnostics.extend(resolved.warnings);
                 match render::render(&resolved.plan, &profile) {
-                    Ok(artifacts) => outputs.extend(artifacts.iter().map(crate::emit::prepare)),
+                    Ok(artifacts) => outputs.extend(artifacts),
                     Err(errors) => diagnostics.extend(errors),
                 }
                 ids.push(TaskId {
@@ -331,7 +331,7 @@ mod tests {
             .prop_map(|(kv, cut, damage)| {
                 let map: Map<String, Value> =
                     kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-                let mut text = crate::emit::to_yaml(&Value::Object(map));
+                let mut text = crate::render::yaml::to_yaml(&Value::Object(map));
                 // Sometimes damage the text, to exercise YAML errors too.
                 if damage == 1 && !text.is_empty() {
                     let at = usize::from(cut) % text.len();
@@ -388,7 +388,7 @@ mod tests {
             for (k, v) in extra {
                 map[k] = v;
             }
-            assert_sound(&crate::emit::to_yaml(&map));
+            assert_sound(&crate::render::yaml::to_yaml(&map));
         }
 
         #[test]

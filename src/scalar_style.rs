@@ -54,7 +54,7 @@ mod tests {
     use regex::Regex;
     use serde_json::{Value, json};
 
-    use crate::emit::to_yaml;
+    use crate::render::yaml::to_yaml;
 
     /// Characters that matter to YAML's syntax or to its readers, plus ordinary ones.
     const ALPHABET: &[char] = &[

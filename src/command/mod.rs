@@ -10,9 +10,9 @@ pub(crate) mod render;
 
 use crate::cli::{Format as CliFormat, InputArgs};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::emit::Output;
 use crate::outcome::{EXIT_INVALID, Outcome};
 use crate::pipeline::{Rendered, Request};
+use crate::render::Artifact;
 use crate::report::{self, Format};
 
 impl From<CliFormat> for Format {
@@ -46,7 +46,7 @@ fn finish(
     result: Rendered,
     format: Format,
     color: bool,
-    emit: impl FnOnce(&[Output], &mut Outcome) -> Result<(), Diagnostic>,
+    emit: impl FnOnce(&[Artifact], &mut Outcome) -> Result<(), Diagnostic>,
     renders: bool,
 ) -> Outcome {
     let mut out = Outcome::default();

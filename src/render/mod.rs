@@ -6,6 +6,7 @@ mod job;
 mod patch;
 mod pod;
 mod serve;
+pub(crate) mod yaml;
 
 use std::collections::BTreeMap;
 
@@ -23,26 +24,20 @@ use serde_json::{Map, Value};
 use crate::plan::{ClaimPlan, Plan, Workload};
 use crate::profile::Profile;
 
-/// One rendered output: a Kubernetes object (or, for builds, a Dockerfile).
-#[derive(Debug, Clone, PartialEq)]
+/// One rendered output, serialised: a Kubernetes object as a YAML document, or a build's
+/// Dockerfile. Serialising is the last step of render (on the pipeline's workers), so
+/// emit only places bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Artifact {
     /// Name of the Task it came from (the output folder in `-o DIR` mode).
     pub(crate) task: String,
-    pub(crate) kind: &'static str,
-    /// `metadata.name` of the object.
-    pub(crate) name: String,
-    /// File name inside the Task's folder.
-    pub(crate) file_name: String,
-    pub(crate) content: Content,
-}
-
-/// What an artifact holds.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Content {
-    /// A Kubernetes object, keys in output order.
-    Object(Value),
-    /// A Dockerfile.
-    Dockerfile(String),
+    /// Path under `-o DIR`, `/`-separated: `<task>/<Kind>.yaml`, `<task>/Dockerfile`.
+    pub(crate) path: String,
+    /// What it holds, for summaries: `Job/train`, `Dockerfile/train`.
+    pub(crate) label: String,
+    pub(crate) text: String,
+    /// A Dockerfile rather than a Kubernetes object.
+    pub(crate) dockerfile: bool,
 }
 
 /// Renders every object of one Task, in the action's object order (SPEC section 2), with
@@ -71,10 +66,10 @@ pub(crate) fn render(plan: &Plan, profile: &Profile) -> Result<Vec<Artifact>, Ve
         Workload::Build { build, job } => {
             r.out.push(Artifact {
                 task: plan.name.clone(),
-                kind: "Dockerfile",
-                name: plan.name.clone(),
-                file_name: "Dockerfile".into(),
-                content: Content::Dockerfile(build.dockerfile.clone()),
+                path: format!("{}/Dockerfile", plan.name),
+                label: format!("Dockerfile/{}", plan.name),
+                text: build.dockerfile.clone(),
+                dockerfile: true,
             });
             r.push("ConfigMap", false, &build::config_map(plan, build));
             r.push("Job", false, &build::job(plan, build, job));
@@ -177,10 +172,10 @@ fn artifact(plan: &Plan, kind: &'static str, several: bool, value: Value) -> Art
     };
     Artifact {
         task: plan.name.clone(),
-        kind,
-        name,
-        file_name,
-        content: Content::Object(object),
+        path: format!("{}/{file_name}", plan.name),
+        label: format!("{kind}/{name}"),
+        text: yaml::to_yaml(&object),
+        dockerfile: false,
     }
 }
 
