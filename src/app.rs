@@ -32,7 +32,8 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
         Command::Profiles { command } => command::profiles::run(command, stdin, terminal),
         Command::Explain { field } => command::explain::run(&field),
         Command::Schema { kind } => command::misc::schema(kind),
-        Command::Man => command::misc::man(),
+        Command::Man { path } => command::misc::man(&path),
+        Command::Version { format } => command::misc::version(format),
         Command::Completions { shell } => command::misc::completions(shell),
     }
 }

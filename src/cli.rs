@@ -36,8 +36,18 @@ pub enum Command {
         #[arg(value_name = "FIELD", default_value = "")]
         field: String,
     },
-    /// Print the manual page (roff), e.g. `taskrender man > taskrender.1`.
-    Man,
+    /// Print a manual page (roff): `taskrender man > taskrender.1`, or one subcommand's,
+    /// `taskrender man profiles show > taskrender-profiles-show.1`.
+    Man {
+        /// The subcommand (and its subcommand) whose page to print.
+        #[arg(value_name = "SUBCOMMAND")]
+        path: Vec<String>,
+    },
+    /// Print the version; `--format json` adds the build and what it renders against.
+    Version {
+        #[arg(long, value_enum, default_value_t = VersionFormat::Human)]
+        format: VersionFormat,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -166,6 +176,13 @@ fn dns_label(value: &str) -> Result<String, String> {
     } else {
         Err("a namespace is a DNS-1123 label: lowercase letters, digits and `-`, at most 63 characters".into())
     }
+}
+
+/// How `taskrender version` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VersionFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
