@@ -36,6 +36,13 @@ pub enum Command {
         #[arg(value_name = "FIELD", default_value = "")]
         field: String,
     },
+    /// Turn the reference platform's exported entities (functions, tasks, runs; JSON or
+    /// YAML) into Task files, printed as one YAML stream.
+    Import {
+        /// Entity files (`-` for stdin).
+        #[arg(value_name = "FILE", required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// Print the manual page (roff), e.g. `taskrender man > taskrender.1`.
     Man,
     /// Print a shell completion script.

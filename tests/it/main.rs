@@ -5,6 +5,7 @@
 mod architecture;
 mod cli;
 mod golden;
+mod platform;
 
 use std::path::Path;
 use std::process::{Command, Output};
