@@ -102,8 +102,7 @@ pub(crate) fn run(paths: &[PathBuf], stdin: &mut dyn Read, terminal: Terminal) -
         out.stdout = tasks
             .iter()
             .map(|t| emit::to_yaml(&Value::Object(t.clone())))
-            .collect::<Vec<_>>()
-            .join("---\n")
+            .collect::<String>()
             .into_bytes();
     }
     out.stderr = report::report(
@@ -276,8 +275,16 @@ fn tasks_of(
                 }
             }
             if !build && has_build {
+                // The run takes the build's image; the base image is the build's.
                 function.remove("image");
+                function.remove("base_image");
                 function.insert("image_from".into(), Value::String(format!("{name}-build")));
+            }
+            if build && has_run {
+                // What runs the image goes with the run Task.
+                for key in ["command", "image_pull_policy"] {
+                    function.remove(key);
+                }
             }
             let spec = task.spec();
             let args = run
