@@ -335,7 +335,7 @@ pub(crate) struct Resources {
     /// Memory: a request such as `64Gi`, or `{requests, limits}`.
     pub(crate) mem: Option<PlatformResource>,
     /// GPUs: a whole number, or `{requests, limits}`; the extended resource the profile's
-    /// `gpu_resource` names (default `nvidia.com/gpu`), with limit = request.
+    /// `platform.gpu_resource` names (default `nvidia.com/gpu`), with limit = request.
     pub(crate) gpu: Option<PlatformResource>,
     /// Scratch disk, such as `10Gi`: an ephemeral volume mounted at `/shared`.
     pub(crate) disk: Option<Quantity>,

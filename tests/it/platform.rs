@@ -165,3 +165,19 @@ fn import_golden_cases() {
         }
     }
 }
+
+#[test]
+fn explain_shows_every_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = taskrender(dir.path(), &["explain", "resources"], b"");
+    let text = String::from_utf8(out.stdout).unwrap();
+    for shape in ["requests: {cpu", "mem: 64Gi, gpu", "cpu: {requests"] {
+        assert!(text.contains(shape), "{shape} in:\n{text}");
+    }
+    let out = taskrender(dir.path(), &["explain", "secrets"], b"");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("proj-secrets-<project>") && text.contains("envFrom"),
+        "{text}"
+    );
+}
