@@ -8,7 +8,7 @@ dir="$1"
 bin="${2:-taskrender}"
 mkdir -p "$dir"
 "$bin" man > "$dir/taskrender.1"
-for sub in render diff check schema explain man version completions; do
+for sub in render diff check import schema explain man version completions; do
   "$bin" man "$sub" > "$dir/taskrender-$sub.1"
 done
 "$bin" man profiles > "$dir/taskrender-profiles.1"

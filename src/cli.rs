@@ -36,6 +36,13 @@ pub enum Command {
         #[arg(value_name = "FIELD", default_value = "")]
         field: String,
     },
+    /// Turn the reference platform's exported entities (functions, tasks, runs; JSON or
+    /// YAML) into Task files, printed as one YAML stream.
+    Import {
+        /// Entity files (`-` for stdin).
+        #[arg(value_name = "FILE", required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// Print a manual page (roff): `taskrender man > taskrender.1`, or one subcommand's,
     /// `taskrender man profiles show > taskrender-profiles-show.1`.
     Man {

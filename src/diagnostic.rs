@@ -105,9 +105,6 @@ error_kinds! {
     /// A volume mounts an existing claim (`claim_name`) and also sets what only a new claim has.
     "volume::claim_conflict" => ClaimConflict { field: String, problem: String }
         = "invalid `{field}`: {problem}",
-    /// A new `persistent_volume_claim` without `spec.size`.
-    "volume::missing_size" => ClaimWithoutSize { field: String, parent: String }
-        = "missing `{field}` in {parent}",
     /// A `build` Task whose name leaves no room for the builder Job's `-build` suffix.
     "build::name_too_long" => BuildNameTooLong { field: String, problem: String }
         = "invalid `{field}`: {problem}",
@@ -168,6 +165,70 @@ error_kinds! {
     /// A profile file that is not a valid profile.
     "profile::invalid" => InvalidProfile { name: String, problem: String }
         = "invalid profile `{name}`: {problem}",
+    /// A platform function name that is not a DNS-1123 label is normalised (a warning).
+    "task::name_normalised" => NameNormalised { original: String, used: String }
+        = "name `{original}` is not a DNS-1123 label; using `{used}`",
+    /// A name with no letter or digit to make a DNS-1123 label from.
+    "task::name_unusable" => NameUnusable { original: String }
+        = "name `{original}` has no letter or digit to make a DNS-1123 label from",
+    /// An id, count or port written as a digit string is out of its range.
+    "task::digits_range" => DigitsRange { field: String, value: String, min: u32, max: u32 }
+        = "`{field}: \"{value}\"` is not between {min} and {max}",
+    /// `resources` mixes two shapes (Kubernetes `requests`/`limits`, scalar, per-resource).
+    "resources::mixed_shapes" => MixedShapes { first: String, second: String }
+        = "`resources.{first}` and `resources.{second}` are two shapes of resources",
+    /// An extended resource (such as `nvidia.com/gpu`) is requested without a limit.
+    "resources::extended_no_limit" => ExtendedNoLimit { resource: String }
+        = "extended resource `{resource}` has a request but no limit",
+    /// An extended resource's request differs from its limit.
+    "resources::extended_unequal" => ExtendedUnequal { resource: String, request: String, limit: String }
+        = "extended resource `{resource}`: request `{request}` differs from limit `{limit}`",
+    /// An extended resource that is not a whole number.
+    "resources::extended_fraction" => ExtendedFraction { resource: String, value: String }
+        = "extended resource `{resource}` must be a whole number, found `{value}`",
+    /// `resources.disk` where another volume is mounted at `/shared` already.
+    "resources::disk_conflict" => DiskConflict { field: String }
+        = "`resources.disk` mounts a scratch volume at `/shared`, which `{field}` uses already",
+    /// `resources.disk` on `build`, which ignores it (a warning).
+    "resources::disk_on_build" => DiskOnBuild = "`resources.disk` is ignored by `build`",
+    /// A secret-store key on a Task with no `project` and no profile `secret_store`.
+    "secret::no_store" => NoSecretStore { key: String }
+        = "secret-store key `{key}` needs the store's name",
+    /// A `function.source` URL scheme taskrender cannot fetch for this action.
+    "source::scheme" => SourceScheme { scheme: String, action: String }
+        = "`function.source` scheme `{scheme}://` is not supported on `{action}`",
+    /// A `function.source` URL with credentials in it (they would be rendered in clear).
+    "source::credentials" => SourceCredentials
+        = "`function.source` has credentials in its URL",
+    /// An inline `function.source` that cannot become a file.
+    "source::inline" => InlineSource { problem: String } = "invalid inline `function.source`: {problem}",
+    /// Inline content beside a remote ref in `function.source` (a warning: the ref wins).
+    "source::content_ignored" => SourceContentIgnored { field: String }
+        = "`function.source.{field}` is ignored beside a remote `source`",
+    /// `function.source` needs `/shared`, which a volume of the Task takes otherwise.
+    "source::shared_volume" => SharedVolume { field: String }
+        = "`function.source` needs the volume name `shared`, which `{field}` uses already",
+    /// A run parameter on `build`: kept for the image's later runs, ignored by the build (a warning).
+    "build::run_parameter" => RunParameterOnBuild { field: String }
+        = "`{field}` applies to later runs of the image; the build ignores it",
+    /// `function.base_image` on job, serve or deploy: used by builds only (a warning).
+    "task::base_image_ignored" => BaseImageIgnored { action: String }
+        = "`function.base_image` is used by builds only; `{action}` ignores it",
+    /// `import`: a document that is not a container entity is skipped (a warning).
+    "import::not_an_entity" => ImportNotEntity { found: String }
+        = "not a container entity ({found}); skipped",
+    /// `import`: a task or run whose function is not among the inputs.
+    "import::no_function" => ImportNoFunction { task: String }
+        = "no function entity for task of `{task}`",
+    /// `import`: a function without a task: a Task needs an action.
+    "import::no_task" => ImportNoTask { function: String }
+        = "function `{function}` has no task entity",
+    /// `import`: a function spec field that no Task has is left out (a warning).
+    "import::ignored_field" => ImportIgnored { field: String }
+        = "`{field}` is not a container function field; left out",
+    /// `function.image_from` that names no `build` Task of the run, or sits beside `image`.
+    "build::image_from" => ImageFrom { name: String, problem: String }
+        = "`function.image_from: {name}`: {problem}",
 }
 
 /// How bad a diagnostic is. Only errors change the exit code.
@@ -392,10 +453,16 @@ mod tests {
         assert_eq!(
             codes,
             [
+                "build::image_from",
                 "build::instruction",
                 "build::missing_base_image",
                 "build::name_too_long",
                 "build::reserved_volume",
+                "build::run_parameter",
+                "import::ignored_field",
+                "import::no_function",
+                "import::no_task",
+                "import::not_an_entity",
                 "io::no_task_files",
                 "io::not_utf8",
                 "io::profiles_dir",
@@ -412,6 +479,12 @@ mod tests {
                 "profile::template_placement",
                 "profile::template_subset",
                 "profile::unknown",
+                "resources::disk_conflict",
+                "resources::disk_on_build",
+                "resources::extended_fraction",
+                "resources::extended_no_limit",
+                "resources::extended_unequal",
+                "resources::mixed_shapes",
                 "schema::enum",
                 "schema::invalid_key",
                 "schema::invalid_value",
@@ -422,19 +495,28 @@ mod tests {
                 "schema::type",
                 "schema::unknown_field",
                 "schema::wrong_action",
+                "secret::no_store",
                 "service::no_ports",
                 "service::node_port_type",
                 "service::target_port_twice",
+                "source::content_ignored",
+                "source::credentials",
+                "source::inline",
+                "source::scheme",
+                "source::shared_volume",
+                "task::base_image_ignored",
                 "task::command_syntax",
+                "task::digits_range",
                 "task::duplicate",
                 "task::duplicate_name",
                 "task::empty",
+                "task::name_normalised",
+                "task::name_unusable",
                 "task::not_a_mapping",
                 "task::request_above_limit",
                 "task::reserved_label",
                 "task::root_id",
                 "volume::claim_conflict",
-                "volume::missing_size",
                 "yaml::duplicate_key",
                 "yaml::key_not_string",
                 "yaml::limit",

@@ -62,6 +62,12 @@ pub(crate) fn parse(text: &str) -> Option<Nanos> {
     Some(Nanos(value))
 }
 
+/// Whether `text` is a whole number of units (`1`, `2e0`, `1k`), as extended resources
+/// must be; `None` when it is not a quantity.
+pub(crate) fn is_whole(text: &str) -> Option<bool> {
+    parse(text).map(|n| n.0 % 1_000_000_000 == 0)
+}
+
 /// Compares two quantities; `None` if either does not parse.
 pub(crate) fn compare(a: &str, b: &str) -> Option<Ordering> {
     Some(parse(a)?.cmp(&parse(b)?))

@@ -123,8 +123,8 @@ mod tests {
                 }
             }
         }
-        // taskrender, its 9 subcommands, and `profiles list|show`
-        assert_eq!(seen, 12);
+        // taskrender, its 10 subcommands, and `profiles list|show`
+        assert_eq!(seen, 13);
         assert_eq!(man(&["nope".into()]).code, 2);
     }
 

@@ -4,6 +4,7 @@
 pub(crate) mod check;
 pub(crate) mod diff;
 pub(crate) mod explain;
+pub(crate) mod import;
 pub(crate) mod misc;
 pub(crate) mod profiles;
 pub(crate) mod render;

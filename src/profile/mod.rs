@@ -22,7 +22,7 @@ use crate::diagnostic::{Diagnostic, ErrorKind, did_you_mean};
 use crate::text::SourceFile;
 use crate::yaml::{Document, parse};
 use merge::{merge, merge_patch};
-use model::{JobSettings, ProfileSpec};
+use model::{JobSettings, PlatformSettings, ProfileSpec};
 
 /// Built-in profiles: `(name, template)`, sorted by name. Compiled into the binary, so it
 /// works from any directory.
@@ -84,6 +84,8 @@ pub(crate) struct Profile {
     pub(crate) allow_root: bool,
     pub(crate) read_only_root_filesystem: bool,
     pub(crate) job: JobSettings,
+    /// How the reference platform's spellings are rendered.
+    pub(crate) platform: PlatformSettings,
     /// The rendered documents, this profile's first, then what it extends: where spans
     /// of profile values are found.
     pub(crate) documents: Vec<Arc<Document>>,
@@ -251,7 +253,7 @@ impl Catalog {
 
     fn unknown(&self, name: &str) -> Diagnostic {
         let mut help = format!(
-            "available profiles: {}",
+            "available profiles: {}; to add `{name}`, put `{name}.yaml` in a folder given with `--profiles DIR`",
             self.names().collect::<Vec<_>>().join(", ")
         );
         if let Some(s) = did_you_mean(name, self.names()) {
@@ -662,6 +664,7 @@ fn merge_chain(name: &str, chain: &[(String, Arc<Layer>)]) -> Profile {
         allow_root: false,
         read_only_root_filesystem: false,
         job: JobSettings::default(),
+        platform: PlatformSettings::default(),
         documents: chain.iter().map(|(_, l)| Arc::clone(&l.doc)).collect(),
     };
     for (_, layer) in chain.iter().rev() {
@@ -679,6 +682,16 @@ fn merge_chain(name: &str, chain: &[(String, Arc<Layer>)]) -> Profile {
         p.registry = s.registry.clone().or(p.registry);
         p.builder_image = s.builder_image.clone().or(p.builder_image);
         p.allow_root = s.allow_root.unwrap_or(p.allow_root);
+        if let Some(settings) = &s.platform {
+            let q = &mut p.platform;
+            q.gpu_resource = settings.gpu_resource.clone().or(q.gpu_resource.take());
+            q.secret_store = settings.secret_store.clone().or(q.secret_store.take());
+            q.default_claim_size = settings
+                .default_claim_size
+                .clone()
+                .or(q.default_claim_size.take());
+            q.fetch_image = settings.fetch_image.clone().or(q.fetch_image.take());
+        }
         p.read_only_root_filesystem = s
             .read_only_root_filesystem
             .unwrap_or(p.read_only_root_filesystem);
@@ -797,7 +810,7 @@ mod tests {
         assert_eq!(
             err[0].help.as_deref(),
             Some(
-                "did you mean `default`? (available profiles: default, gpu-a100, hardened, high-memory)"
+                "did you mean `default`? (available profiles: default, gpu-a100, hardened, high-memory; to add `defualt`, put `defualt.yaml` in a folder given with `--profiles DIR`)"
             )
         );
     }

@@ -10,8 +10,9 @@ pub(crate) mod yaml;
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{
-    PersistentVolumeClaim, PersistentVolumeClaimSpec, VolumeResourceRequirements,
+    ConfigMap, PersistentVolumeClaim, PersistentVolumeClaimSpec, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -21,7 +22,7 @@ use serde::de::DeserializeOwned;
 use crate::diagnostic::Diagnostic;
 use serde_json::{Map, Value};
 
-use crate::plan::{ClaimPlan, Plan, Workload};
+use crate::plan::{ClaimPlan, ConfigMapPlan, Plan, Workload};
 use crate::profile::Profile;
 
 /// One rendered output, serialised: a Kubernetes object as a YAML document, or a build's
@@ -51,6 +52,9 @@ pub(crate) fn render(plan: &Plan, profile: &Profile) -> Result<Vec<Artifact>, Ve
     };
     for c in &plan.claims {
         r.push("PersistentVolumeClaim", true, &claim(plan, c));
+    }
+    for c in &plan.config_maps {
+        r.push("ConfigMap", true, &config_map(plan, c));
     }
     match &plan.workload {
         Workload::Job(settings) => r.push("Job", false, &job::job(plan, settings)),
@@ -120,6 +124,21 @@ fn metadata(plan: &Plan, name: &str) -> ObjectMeta {
         labels: Some(plan.labels.clone()),
         annotations: non_empty(plan.annotations.clone()),
         ..ObjectMeta::default()
+    }
+}
+
+/// A `ConfigMap` of source files.
+fn config_map(plan: &Plan, c: &ConfigMapPlan) -> ConfigMap {
+    ConfigMap {
+        metadata: metadata(plan, &c.name),
+        data: non_empty(c.data.clone()),
+        binary_data: non_empty(
+            c.binary_data
+                .iter()
+                .map(|(k, v)| (k.clone(), ByteString(v.clone())))
+                .collect(),
+        ),
+        ..ConfigMap::default()
     }
 }
 

@@ -36,7 +36,13 @@ const KEYWORDS: [&str; 15] = [
 /// copies into a label value (at most 63 characters).
 pub(crate) const MAX_BUILD_NAME: usize = 63 - "-build".len();
 
-pub(super) fn build(ck: &mut Checker<'_>, task: &TaskSpec, profile: &Profile) -> Option<BuildPlan> {
+/// `context`: Kaniko's `--context` for the Task's `function.source` (`source.rs`), if any.
+pub(super) fn build(
+    ck: &mut Checker<'_>,
+    task: &TaskSpec,
+    profile: &Profile,
+    context: Option<String>,
+) -> Option<BuildPlan> {
     if task.action != Action::Build {
         return None;
     }
@@ -107,9 +113,7 @@ pub(super) fn build(ck: &mut Checker<'_>, task: &TaskSpec, profile: &Profile) ->
             None => format!("{repository}:{tag}"),
         }
     });
-    let context = function
-        .and_then(|f| f.source.clone())
-        .unwrap_or_else(|| format!("dir://{DOCKERFILE_DIR}"));
+    let context = context.unwrap_or_else(|| format!("dir://{DOCKERFILE_DIR}"));
     Some(BuildPlan {
         dockerfile,
         destination,

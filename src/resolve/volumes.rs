@@ -39,18 +39,14 @@ pub(super) fn volumes(ck: &mut Checker<'_>, task: &TaskSpec) -> (Vec<VolumePlan>
                     VolumeSource::Claim { claim_name }
                 }
                 (None, None) => {
-                    let pointer = if s.storage_class.is_none() {
-                        format!("/volumes/{i}/volume_type")
-                    } else {
-                        spec_ptr.clone()
-                    };
-                    ck.error(
-                        ErrorKind::ClaimWithoutSize { field: "size".into(), parent: format!("`volumes[{i}].spec`") },
-                        &pointer,
-                        "needs `spec.size`",
-                    )
-                    .help = Some("give `spec: {size: 10Gi}` to render a new claim, or `spec: {claim_name: <claim>}` to mount an existing one".into());
-                    continue;
+                    // The platform's default claim size (profile setting).
+                    let claim_name = format!("{}-{}", task.name, v.name);
+                    claims.push(ClaimPlan {
+                        name: claim_name.clone(),
+                        size: super::platform::default_claim_size(ck.profile),
+                        storage_class: s.storage_class.clone(),
+                    });
+                    VolumeSource::Claim { claim_name }
                 }
             },
             VolumeSpec::EmptyDir(s) => VolumeSource::EmptyDir {

@@ -69,6 +69,7 @@ const EXAMPLES: &[(&str, &str)] = &[
         "service_ports:\n  - {name: http, port: 80, targetPort: 8080}\n  - {port: 9090, protocol: UDP}",
     ),
     ("service_type", "service_type: LoadBalancer"),
+    ("service_name", "service_name: api"),
     (
         "instructions",
         "instructions:\n  - pip install --no-cache-dir torch==2.4.1\n  - ENV PYTHONUNBUFFERED=1\n  - USER 10001",

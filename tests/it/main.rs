@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod docs;
 mod golden;
+mod platform;
 mod safety;
 
 use std::path::Path;
