@@ -161,6 +161,34 @@ error_kinds! {
     /// A profile file that is not a valid profile.
     "profile::invalid" => InvalidProfile { name: String, problem: String }
         = "invalid profile `{name}`: {problem}",
+    /// A document that is a Kubernetes object (`apiVersion` and `kind`), not a Task: often an
+    /// output folder inside the input folder.
+    "task::kubernetes_object" => KubernetesObject { kind: String, api_version: String }
+        = "a Kubernetes `{kind}` (`{api_version}`), not a Task",
+    /// `check`: `${VAR}` in a command, argument or env value; a deployment tool that
+    /// substitutes variables (Flux's `postBuild`) would replace it before the container sees it.
+    "lint::substitution" => Substitution { field: String, variable: String }
+        = "`{field}` holds `{variable}`, which a GitOps tool may substitute",
+    /// `check`: an image without a tag, or tagged `latest`: what runs changes without a commit.
+    "lint::mutable_image" => MutableImage { image: String, problem: String }
+        = "image `{image}` {problem}",
+    /// `check`: a `deploy` or `serve` Task with more than one replica and a new
+    /// `ReadWriteOnce` claim, which pods on different nodes cannot share.
+    "lint::shared_claim" => SharedClaim { volume: String, replicas: i32 }
+        = "{replicas} replicas share the new `ReadWriteOnce` claim of volume `{volume}`",
+    /// `check`: no `run_as_user` (from the Task or its profile): an image whose user is root
+    /// fails `runAsNonRoot` when the pod starts.
+    "lint::no_run_as_user" => NoRunAsUser { name: String }
+        = "Task `{name}` sets no `run_as_user`",
+    /// A project file (`taskrender.yaml`) that does not fit its schema.
+    "project::invalid" => InvalidProject { path: String, problem: String }
+        = "invalid project file `{path}`: {problem}",
+    /// `--env NAME` names no environment of the project file.
+    "project::unknown_env" => UnknownEnvironment { name: String, known: String }
+        = "no environment `{name}` in the project file (it has {known})",
+    /// `check`: a build destination without a registry host: Kaniko would push to Docker Hub.
+    "lint::no_registry" => NoRegistry { destination: String }
+        = "build destination `{destination}` names no registry",
 }
 
 /// How bad a diagnostic is. Only errors change the exit code.
@@ -377,6 +405,11 @@ mod tests {
                 "io::read",
                 "io::too_large",
                 "io::write",
+                "lint::mutable_image",
+                "lint::no_registry",
+                "lint::no_run_as_user",
+                "lint::shared_claim",
+                "lint::substitution",
                 "profile::cycle",
                 "profile::enforced",
                 "profile::invalid",
@@ -385,6 +418,8 @@ mod tests {
                 "profile::patch_unknown_field",
                 "profile::template",
                 "profile::unknown",
+                "project::invalid",
+                "project::unknown_env",
                 "schema::enum",
                 "schema::invalid_key",
                 "schema::invalid_value",
@@ -402,6 +437,7 @@ mod tests {
                 "task::duplicate",
                 "task::duplicate_name",
                 "task::empty",
+                "task::kubernetes_object",
                 "task::not_a_mapping",
                 "task::request_above_limit",
                 "task::reserved_label",

@@ -13,10 +13,12 @@ mod diagnostic;
 mod emit;
 #[cfg(test)]
 mod generate;
+mod lint;
 mod outcome;
 mod pipeline;
 mod plan;
 mod profile;
+mod project;
 mod quantity;
 mod render;
 mod report;

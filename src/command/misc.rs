@@ -6,11 +6,12 @@ use crate::cli::{Cli, SchemaKind};
 use crate::outcome::Outcome;
 use crate::schema;
 
-/// `taskrender schema task|profile`: the checked-in JSON Schema.
+/// `taskrender schema task|profile|project`: the checked-in JSON Schema.
 pub(crate) fn schema(kind: SchemaKind) -> Outcome {
     let text = match kind {
         SchemaKind::Task => schema::TASK_SCHEMA,
         SchemaKind::Profile => schema::PROFILE_SCHEMA,
+        SchemaKind::Project => crate::project::PROJECT_SCHEMA,
     };
     Outcome {
         stdout: text.as_bytes().to_vec(),

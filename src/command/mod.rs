@@ -6,6 +6,7 @@ pub(crate) mod diff;
 pub(crate) mod explain;
 pub(crate) mod misc;
 pub(crate) mod profiles;
+pub(crate) mod project;
 pub(crate) mod render;
 
 use crate::cli::{Format as CliFormat, InputArgs};
@@ -18,7 +19,7 @@ use crate::report::{self, Format};
 impl From<CliFormat> for Format {
     fn from(f: CliFormat) -> Self {
         match f {
-            CliFormat::Human => Self::Human,
+            CliFormat::Human | CliFormat::Markdown => Self::Human,
             CliFormat::Json => Self::Json,
             CliFormat::Github => Self::Github,
         }
@@ -37,6 +38,7 @@ fn request(input: &InputArgs, strict: bool) -> Request {
             std::num::NonZero::get,
         ),
         strict,
+        lint: false,
     }
 }
 

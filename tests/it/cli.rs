@@ -217,7 +217,11 @@ fn check_validates_without_output() {
     write(
         dir.path(),
         "t.yaml",
-        &format!("{}---\n{}", job("x"), job("y")),
+        &format!(
+            "{}run_as_user: 1000\n---\n{}run_as_user: 1000\n",
+            job("x"),
+            job("y")
+        ),
     );
     let out = taskrender(dir.path(), &["check", "t.yaml"], b"");
     assert_eq!(out.status.code(), Some(0));
@@ -478,7 +482,7 @@ fn strict_check_warns_where_enforce_overrides_the_task() {
     write(
         dir.path(),
         "t.yaml",
-        "name: gpu\naction: job\nprofile: gpu-a100\nfunction: {image: busybox}\nnode_selector: [{key: accelerator, value: h100}, {key: zone, value: a}]\n",
+        "name: gpu\naction: job\nprofile: gpu-a100\nfunction: {image: busybox:1.36}\nnode_selector: [{key: accelerator, value: h100}, {key: zone, value: a}]\nrun_as_user: 1000\n",
     );
     let plain = taskrender(dir.path(), &["check", "t.yaml"], b"");
     assert_eq!(
@@ -487,7 +491,7 @@ fn strict_check_warns_where_enforce_overrides_the_task() {
         "enforce wins silently without --strict"
     );
     let strict = taskrender(dir.path(), &["check", "--strict", "t.yaml"], b"");
-    assert_eq!(strict.status.code(), Some(0), "a warning, not an error");
+    assert_eq!(strict.status.code(), Some(1), "--strict fails on a warning");
     let err = stderr(&strict);
     assert!(
         err.contains("`node_selector[0].value` is overridden by profile `gpu-a100`"),
@@ -675,7 +679,11 @@ fn json_diagnostics_have_stable_fields() {
         "did you mean `replicas`? (it applies to serve, deploy, not to `job`)"
     );
     // success prints nothing in JSON mode
-    write(dir.path(), "ok.yaml", &job("ok"));
+    write(
+        dir.path(),
+        "ok.yaml",
+        &format!("{}run_as_user: 1000\n", job("ok")),
+    );
     let ok = taskrender(dir.path(), &["check", "ok.yaml", "--format", "json"], b"");
     assert_eq!((ok.status.code(), ok.stderr.len()), (Some(0), 0));
 }

@@ -3,7 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::similar_names)] // test code: a panic is a failure report
 
 mod architecture;
+mod argocd;
+mod check_cases;
 mod cli;
+mod diff_report;
+mod envs;
 mod golden;
 
 use std::path::Path;
