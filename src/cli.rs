@@ -19,7 +19,7 @@ pub enum Command {
     /// Render in memory and compare with a folder written by `render -o`: exit 0 when
     /// identical, 1 on drift (or invalid input).
     Diff(DiffArgs),
-    /// Validate Tasks without rendering, and lint them for `GitOps` (warnings); exit 1 on any
+    /// Validate Tasks without rendering, and lint them (warnings); exit 1 on any
     /// error (with --strict, on any warning).
     Check(CheckArgs),
     /// List the profiles, or show one rendered for a Task.
@@ -154,7 +154,7 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// Also warn where a profile's `enforce` overrides a value the Task set, and exit 1 on
-    /// any warning (the `GitOps` lints included).
+    /// any warning (the lints included).
     #[arg(long)]
     pub strict: bool,
 }

@@ -142,6 +142,13 @@ error_kinds! {
     "profile::unknown" => UnknownProfile { name: String } = "unknown profile `{name}`",
     /// A profile template failed to render (syntax, undefined variable, fuel exhausted).
     "profile::template" => ProfileTemplate { message: String } = "profile template error: {message}",
+    /// A template expression that is not a whole YAML value (inside quotes, or next to other text).
+    "profile::template_placement" => TemplatePlacement
+        = "a template expression must be a whole YAML value",
+    /// A template uses what the profile template language leaves out (`*`, `{% set %}`,
+    /// macros, an amplifying filter) or exceeds its size limits.
+    "profile::template_subset" => TemplateSubset { what: String }
+        = "profile templates may not use {what}",
     /// Profiles whose `extends` lead back to themselves.
     "profile::cycle" => ProfileCycle { cycle: String } = "profiles extend each other in a cycle: {cycle}",
     /// A patch that would change which object it patches.
@@ -337,16 +344,34 @@ impl SourceCode for SourceFile {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, miette::MietteError> {
-        let inner = self
-            .text
-            .read_span(span, context_lines_before, context_lines_after)?;
+        // miette reads from the start of the text for every excerpt (quadratic in problems
+        // × file size): give it only the lines the excerpt needs, from the line index.
+        let lines = self.lines();
+        let start = span.offset().min(self.text.len());
+        let window = lines.excerpt(
+            &self.text,
+            start..start + span.len(),
+            context_lines_before,
+            context_lines_after,
+            crate::lines::MAX_SHOWN_LINE,
+        );
+        let local = SourceSpan::new((start - window.start).into(), span.len());
+        let inner = self.text[window.clone()].read_span(
+            &local,
+            context_lines_before,
+            context_lines_after,
+        )?;
+        let first_line = lines.miette_lines_before(window.start);
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
+            SourceSpan::new(
+                (inner.span().offset() + window.start).into(),
+                inner.span().len(),
+            ),
+            inner.line() + first_line,
             inner.column(),
-            inner.line_count(),
+            inner.line_count() + first_line,
         )))
     }
 }
@@ -417,6 +442,8 @@ mod tests {
                 "profile::patch_invalid",
                 "profile::patch_unknown_field",
                 "profile::template",
+                "profile::template_placement",
+                "profile::template_subset",
                 "profile::unknown",
                 "project::invalid",
                 "project::unknown_env",

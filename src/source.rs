@@ -1,6 +1,7 @@
 //! Stage 1, load: command-line paths → [`SourceFile`]s (text plus the name the user gave).
 //!
-//! This and `emit` are the only modules that touch the file system.
+//! This and `emit` are the only modules that touch the file system (the output folder
+//! through `outdir`).
 
 pub(crate) use crate::text::SourceFile;
 
@@ -184,6 +185,14 @@ fn io_error(path: &str, err: &std::io::Error) -> Diagnostic {
         path: path.to_owned(),
         reason,
     })
+}
+
+/// The files taskrender owns in an output folder (`diff --against`), read through
+/// [`outdir`](crate::outdir): no link followed, no special file, every read capped.
+pub(crate) fn read_output_dir(
+    dir: &Path,
+) -> Result<std::collections::BTreeMap<String, String>, Diagnostic> {
+    crate::outdir::read_owned(dir)
 }
 
 #[cfg(test)]

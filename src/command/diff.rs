@@ -14,7 +14,7 @@ use std::io::Read;
 use crate::cli::{DiffArgs, Format};
 use crate::emit::{self, FileOut};
 use crate::outcome::{EXIT_INVALID, EXIT_OK, Outcome, Terminal};
-use crate::pipeline;
+use crate::{pipeline, source};
 
 pub(crate) fn run(args: &DiffArgs, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
     if args.project.active() {
@@ -25,8 +25,11 @@ pub(crate) fn run(args: &DiffArgs, stdin: &mut dyn Read, terminal: Terminal) -> 
     let color = terminal.color(args.input.color);
     // The diff goes to stdout: colour it when stdout is a terminal.
     let diff_color = terminal.stdout_color(args.input.color);
-    let result = pipeline::run(&super::request(&args.input, false), stdin);
-    let old = emit::read_owned(&against);
+    let mut result = pipeline::run(&super::request(&args.input, false), stdin);
+    let old = source::read_output_dir(&against).unwrap_or_else(|e| {
+        result.diagnostics.push(e);
+        std::collections::BTreeMap::new()
+    });
     let mut outcome = super::finish(
         result,
         args.input.format.into(),

@@ -109,6 +109,9 @@ pub(crate) fn render(args: &RenderArgs, stdin: &mut dyn Read, terminal: Terminal
                 for path in report.pruned {
                     let _ = writeln!(out.stderr, "pruned {}", dir.join(path).display());
                 }
+                for (path, why) in report.kept {
+                    let _ = writeln!(out.stderr, "not pruned {}: {why}", dir.join(path).display());
+                }
                 Ok(())
             },
             true,

@@ -33,6 +33,9 @@ pub(crate) fn run(args: &RenderArgs, stdin: &mut dyn Read, terminal: Terminal) -
                 for path in report.pruned {
                     let _ = writeln!(out.stderr, "pruned {path}");
                 }
+                for (path, why) in report.kept {
+                    let _ = writeln!(out.stderr, "not pruned {path}: {why}");
+                }
                 Ok(())
             }
         },

@@ -6,9 +6,12 @@ mod architecture;
 mod argocd;
 mod check_cases;
 mod cli;
+mod commands;
 mod diff_report;
+mod docs;
 mod envs;
 mod golden;
+mod safety;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -11,7 +11,7 @@ use crate::cli::{DiffArgs, Format};
 use crate::command::project;
 use crate::emit;
 use crate::outcome::{EXIT_INVALID, EXIT_OK, Outcome, Terminal};
-use crate::pipeline;
+use crate::{pipeline, source};
 
 pub(super) fn run(args: &DiffArgs, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
     let color = terminal.color(args.input.color);
@@ -28,7 +28,11 @@ pub(super) fn run(args: &DiffArgs, stdin: &mut dyn Read, terminal: Terminal) -> 
     let mut drift = false;
     for env in envs {
         let result = pipeline::run(&env.request, stdin);
-        let old = emit::read_owned(&env.output);
+        let mut result = result;
+        let old = source::read_output_dir(&env.output).unwrap_or_else(|e| {
+            result.diagnostics.push(e);
+            std::collections::BTreeMap::new()
+        });
         let output = env.output.display().to_string();
         let out = crate::command::finish(
             result,
