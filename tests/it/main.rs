@@ -4,7 +4,6 @@
 
 mod architecture;
 mod argocd;
-mod check_cases;
 mod cli;
 mod commands;
 mod diff_report;
