@@ -3,15 +3,15 @@
 
 use std::io::Read;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, Format};
 use crate::command;
 use crate::outcome::{Outcome, Terminal};
 
 /// Runs one command line.
 pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
     let input = match &cli.command {
-        Command::Render(a) => Some(&a.input),
-        Command::Diff(a) => Some(&a.input),
+        Command::Render(a) if !a.project.active() => Some(&a.input),
+        Command::Diff(a) if !a.project.active() => Some(&a.input),
         Command::Check(a) => Some(&a.input),
         _ => None,
     };
@@ -23,6 +23,17 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
             Some(
                 "name files or folders (`taskrender render tasks/`), or pipe Tasks in (`cat t.yaml | taskrender render -`)",
             ),
+        );
+    }
+    let format = match &cli.command {
+        Command::Render(a) => Some(a.input.format),
+        Command::Check(a) => Some(a.input.format),
+        _ => None,
+    };
+    if format == Some(Format::Markdown) {
+        return Outcome::usage(
+            "`--format markdown` is a report of `diff`",
+            Some("use `--format human`, `json` or `github` for diagnostics"),
         );
     }
     match cli.command {

@@ -229,6 +229,34 @@ error_kinds! {
     /// `function.image_from` that names no `build` Task of the run, or sits beside `image`.
     "build::image_from" => ImageFrom { name: String, problem: String }
         = "`function.image_from: {name}`: {problem}",
+    /// A document that is a Kubernetes object (`apiVersion` and `kind`), not a Task: often an
+    /// output folder inside the input folder.
+    "task::kubernetes_object" => KubernetesObject { kind: String, api_version: String }
+        = "a Kubernetes `{kind}` (`{api_version}`), not a Task",
+    /// `check`: `${VAR}` in a command, argument or env value; a deployment tool that
+    /// substitutes variables (Flux's `postBuild`) would replace it before the container sees it.
+    "lint::substitution" => Substitution { field: String, variable: String }
+        = "`{field}` holds `{variable}`, which a GitOps tool may substitute",
+    /// `check`: an image without a tag, or tagged `latest`: what runs changes without a commit.
+    "lint::mutable_image" => MutableImage { image: String, problem: String }
+        = "image `{image}` {problem}",
+    /// `check`: a `deploy` or `serve` Task with more than one replica and a new
+    /// `ReadWriteOnce` claim, which pods on different nodes cannot share.
+    "lint::shared_claim" => SharedClaim { volume: String, replicas: i32 }
+        = "{replicas} replicas share the new `ReadWriteOnce` claim of volume `{volume}`",
+    /// `check`: no `run_as_user` (from the Task or its profile): an image whose user is root
+    /// fails `runAsNonRoot` when the pod starts.
+    "lint::no_run_as_user" => NoRunAsUser { name: String }
+        = "Task `{name}` sets no `run_as_user`",
+    /// A project file (`taskrender.yaml`) that does not fit its schema.
+    "project::invalid" => InvalidProject { path: String, problem: String }
+        = "invalid project file `{path}`: {problem}",
+    /// `--env NAME` names no environment of the project file.
+    "project::unknown_env" => UnknownEnvironment { name: String, known: String }
+        = "no environment `{name}` in the project file (it has {known})",
+    /// `check`: a build destination without a registry host: Kaniko would push to Docker Hub.
+    "lint::no_registry" => NoRegistry { destination: String }
+        = "build destination `{destination}` names no registry",
 }
 
 /// How bad a diagnostic is. Only errors change the exit code.
@@ -469,6 +497,11 @@ mod tests {
                 "io::read",
                 "io::too_large",
                 "io::write",
+                "lint::mutable_image",
+                "lint::no_registry",
+                "lint::no_run_as_user",
+                "lint::shared_claim",
+                "lint::substitution",
                 "profile::cycle",
                 "profile::enforced",
                 "profile::invalid",
@@ -479,6 +512,8 @@ mod tests {
                 "profile::template_placement",
                 "profile::template_subset",
                 "profile::unknown",
+                "project::invalid",
+                "project::unknown_env",
                 "resources::disk_conflict",
                 "resources::disk_on_build",
                 "resources::extended_fraction",
@@ -510,6 +545,7 @@ mod tests {
                 "task::duplicate",
                 "task::duplicate_name",
                 "task::empty",
+                "task::kubernetes_object",
                 "task::name_normalised",
                 "task::name_unusable",
                 "task::not_a_mapping",

@@ -48,7 +48,7 @@ fn generate_profile_schema() -> Value {
     );
     let task = generate_task_schema();
     let mut params = task["properties"].as_object().cloned().unwrap_or_default();
-    for key in ["name", "action", "profile"] {
+    for key in ["name", "action", "profile", "apiVersion", "kind"] {
         params.remove(key);
     }
     let mut defs = task["$defs"].as_object().cloned().unwrap_or_default();

@@ -15,11 +15,13 @@ mod emit;
 #[cfg(test)]
 mod generate;
 mod lines;
+mod lint;
 mod outcome;
 mod outdir;
 mod pipeline;
 mod plan;
 mod profile;
+mod project;
 mod quantity;
 mod render;
 mod report;

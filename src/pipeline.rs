@@ -30,6 +30,8 @@ pub(crate) struct Request {
     pub(crate) threads: usize,
     /// `check --strict`: warn where a profile's `enforce` overrides the Task.
     pub(crate) strict: bool,
+    /// `check`: run the `GitOps` lints (warnings) on every resolved Task.
+    pub(crate) lint: bool,
 }
 
 /// Everything the stages produced for a set of inputs.
@@ -253,6 +255,10 @@ fn resolve_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
             );
             continue;
         }
+        if let Some(d) = kubernetes_object(doc) {
+            diagnostics.push(d);
+            continue;
+        }
         let errors = schema::validate(doc);
         if !errors.is_empty() {
             diagnostics.extend(errors);
@@ -272,6 +278,9 @@ fn resolve_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
         match resolve::resolve(doc, &profile, options) {
             Ok(mut resolved) => {
                 diagnostics.append(&mut resolved.warnings);
+                if ctx.request.lint {
+                    diagnostics.extend(crate::lint::lint(doc, &resolved.plan));
+                }
                 ids.push(TaskId {
                     name: resolved.plan.name.clone(),
                     namespace: resolved.plan.namespace.clone(),
@@ -296,6 +305,26 @@ fn resolve_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
         tasks,
         failed_builds,
     }
+}
+
+/// A document with an `apiVersion` other than a Task's and a `kind`: a Kubernetes object
+/// (often a rendered one read back), reported once instead of as unknown keys.
+fn kubernetes_object(doc: &yaml::Document) -> Option<Diagnostic> {
+    let api_version = doc.value.get("apiVersion")?.as_str()?;
+    let kind = doc.value.get("kind")?.as_str()?;
+    if api_version.starts_with("taskrender.io/") {
+        return None;
+    }
+    Some(
+        Diagnostic::new(ErrorKind::KubernetesObject {
+            kind: kind.to_owned(),
+            api_version: api_version.to_owned(),
+        })
+        .at(&doc.file, doc.spans.value("/kind"), "a Kubernetes object")
+        .with_help(
+            "is the output folder inside the input folder? Give taskrender the Task files only; a Task may say `apiVersion: taskrender.io/v1alpha1` and `kind: Task`",
+        ),
+    )
 }
 
 /// Two Tasks with the same name and namespace would overwrite each other's objects (and

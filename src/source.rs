@@ -111,7 +111,11 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
             .map_err(|e| io_error(&path.display().to_string(), &e))?;
         // Follow symlinks to files, but never into directories (no cycles).
         if file_type.is_dir() {
-            walk(&path, found)?;
+            // A folder `render -o` wrote (it holds taskrender's manifest) is output, never
+            // input: `render DIR -o DIR/out` must not read its own objects back.
+            if !path.join(".taskrender-manifest").is_file() {
+                walk(&path, found)?;
+            }
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml")

@@ -7,11 +7,12 @@ use crate::outcome::Outcome;
 use crate::plan::kaniko::KANIKO_IMAGE;
 use crate::schema;
 
-/// `taskrender schema task|profile`: the checked-in JSON Schema.
+/// `taskrender schema task|profile|project`: the checked-in JSON Schema.
 pub(crate) fn schema(kind: SchemaKind) -> Outcome {
     let text = match kind {
         SchemaKind::Task => schema::TASK_SCHEMA,
         SchemaKind::Profile => schema::PROFILE_SCHEMA,
+        SchemaKind::Project => crate::project::PROJECT_SCHEMA,
     };
     Outcome {
         stdout: text.as_bytes().to_vec(),

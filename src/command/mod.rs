@@ -7,6 +7,7 @@ pub(crate) mod explain;
 pub(crate) mod import;
 pub(crate) mod misc;
 pub(crate) mod profiles;
+pub(crate) mod project;
 pub(crate) mod render;
 
 use crate::cli::{Format as CliFormat, InputArgs};
@@ -19,7 +20,7 @@ use crate::report::{self, Format};
 impl From<CliFormat> for Format {
     fn from(f: CliFormat) -> Self {
         match f {
-            CliFormat::Human => Self::Human,
+            CliFormat::Human | CliFormat::Markdown => Self::Human,
             CliFormat::Json => Self::Json,
             CliFormat::Github => Self::Github,
         }
@@ -38,6 +39,7 @@ fn request(input: &InputArgs, strict: bool) -> Request {
             std::num::NonZero::get,
         ),
         strict,
+        lint: false,
     }
 }
 

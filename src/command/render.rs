@@ -8,6 +8,12 @@ use crate::outcome::{Outcome, Terminal};
 use crate::{emit, pipeline};
 
 pub(crate) fn run(args: &RenderArgs, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
+    if args.project.active() {
+        return super::project::render(args, stdin, terminal);
+    }
+    if args.prune && args.output.is_none() {
+        return Outcome::usage("`--prune` needs `-o DIR` (or `--env NAME`)", None);
+    }
     let color = terminal.color(args.input.color);
     let result = pipeline::run(&super::request(&args.input, false), stdin);
     super::finish(

@@ -50,6 +50,13 @@ pub(crate) const ABSOLUTE_PATH: &str = r"^/([^/\x00]+(/[^/\x00]+)*)?/?$";
 #[serde(deny_unknown_fields)]
 #[schemars(title = "taskrender Task", extend("$id" = "https://taskrender.dev/schemas/task.schema.json"))]
 pub(crate) struct TaskSpec {
+    /// Optional header that says this document is a Task: `taskrender.io/v1alpha1`.
+    #[serde(rename = "apiVersion")]
+    #[allow(dead_code)] // checked by the schema; identifies the document to tools
+    pub(crate) api_version: Option<ApiVersion>,
+    /// Optional header that says this document is a Task: `Task`.
+    #[allow(dead_code)] // checked by the schema; identifies the document to tools
+    pub(crate) kind: Option<TaskKind>,
     /// Name of the Task: a DNS-1123 label (lowercase letters, digits and `-`). Every
     /// rendered object's name derives from it. A reference-platform function name
     /// (`download_images_s2`: letters, digits, `_`, `.`, `+`, `-`) is normalised to one
@@ -154,6 +161,19 @@ pub(crate) struct TaskSpec {
     /// A `kubernetes.io/dockerconfigjson` Secret the builder uses to push the image.
     #[schemars(regex(pattern = DNS_SUBDOMAIN), length(min = 1, max = 253), extend("x-actions" = ["build"], "x-expected" = "a Secret name: a DNS-1123 subdomain"))]
     pub(crate) registry_secret: Option<String>,
+}
+
+/// The only version of the Task format.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+pub(crate) enum ApiVersion {
+    #[serde(rename = "taskrender.io/v1alpha1")]
+    V1alpha1,
+}
+
+/// The `kind` of a self-identifying Task.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+pub(crate) enum TaskKind {
+    Task,
 }
 
 /// The four actions.

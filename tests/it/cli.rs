@@ -123,7 +123,11 @@ fn unreadable_file_is_reported() {
     // A dangling symlink cannot be read, even by root (CI runs as root, where file
     // permissions would not stop a read).
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "tasks/good.yaml", &job("good"));
+    write(
+        dir.path(),
+        "tasks/good.yaml",
+        &format!("{}run_as_user: 1000\n", job("good")),
+    );
     std::os::unix::fs::symlink("missing-target.yaml", dir.path().join("tasks/broken.yaml"))
         .unwrap();
     Expect::new(&["check", "tasks"])
@@ -140,7 +144,11 @@ fn unreadable_file_is_reported() {
 fn permission_denied_is_reported() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "secret.yaml", &job("s"));
+    write(
+        dir.path(),
+        "secret.yaml",
+        &format!("{}run_as_user: 1000\n", job("s")),
+    );
     std::fs::set_permissions(
         dir.path().join("secret.yaml"),
         std::fs::Permissions::from_mode(0o000),

@@ -21,6 +21,8 @@ const ACTIONS: [&str; 4] = ["job", "serve", "deploy", "build"];
 /// One example per top-level parameter: the YAML a Task would contain. Each must pass
 /// `taskrender check` (see `every_example_is_a_valid_task`).
 const EXAMPLES: &[(&str, &str)] = &[
+    ("apiVersion", "apiVersion: taskrender.io/v1alpha1"),
+    ("kind", "kind: Task"),
     ("name", "name: train"),
     ("project", "project: demo"),
     ("namespace", "namespace: ml"),
@@ -561,6 +563,24 @@ fn every_example_is_a_valid_task() {
             (
                 "function",
                 "function: {image: ghcr.io/acme/app:1.0.0}".to_owned(),
+            ),
+            // `check` warns about a build pushed without a registry (`lint::no_registry`)
+            // and a Task without a user (`lint::no_run_as_user`).
+            (
+                "image",
+                if action == "build" {
+                    "image: registry.example.com/team/example:1.0".to_owned()
+                } else {
+                    String::new()
+                },
+            ),
+            (
+                "run_as_user",
+                if action == "build" {
+                    String::new()
+                } else {
+                    "run_as_user: 1000".to_owned()
+                },
             ),
             (
                 "service_ports",
