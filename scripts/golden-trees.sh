@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 n=0
 for expected in fixtures/*/*/expected; do
   [ -f "$expected/stderr" ] && continue
-  [[ "$expected" == fixtures/commands/* ]] && continue # command outputs, not render trees
+  # command outputs and imported Task files are not render trees
+  [[ "$expected" == fixtures/commands/* || "$expected" == fixtures/import/* ]] && continue
   case_dir="$(dirname "$expected")"
   dest="$dest_root/$(basename "$(dirname "$case_dir")")-$(basename "$case_dir")"
   cp -R "$expected" "$dest"
