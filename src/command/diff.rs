@@ -18,6 +18,9 @@ use crate::{pipeline, source};
 
 pub(crate) fn run(args: &DiffArgs, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
     if args.project.active() {
+        if let Some(usage) = super::paths_beside_env(&args.input) {
+            return usage;
+        }
         return envs::run(args, stdin, terminal);
     }
     // clap requires --against without --env / --all-envs

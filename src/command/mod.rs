@@ -70,6 +70,18 @@ fn finish(
     out
 }
 
+/// `--env` / `--all-envs` take their Task paths from the project file; paths given too
+/// would be ignored, so they are a usage error rather than silently dropped.
+fn paths_beside_env(input: &InputArgs) -> Option<Outcome> {
+    let only_default = input.paths.len() == 1 && input.paths[0].as_os_str() == "-";
+    (!only_default).then(|| {
+        Outcome::usage(
+            "`--env` and `--all-envs` read the Task paths from the project file, not from the command line",
+            Some("remove the paths, or drop `--env`/`--all-envs` to use the paths given"),
+        )
+    })
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }

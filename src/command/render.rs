@@ -9,6 +9,9 @@ use crate::{emit, pipeline};
 
 pub(crate) fn run(args: &RenderArgs, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
     if args.project.active() {
+        if let Some(usage) = super::paths_beside_env(&args.input) {
+            return usage;
+        }
         return super::project::render(args, stdin, terminal);
     }
     if args.prune && args.output.is_none() {
