@@ -238,7 +238,8 @@ fn tasks_of(
             );
             continue;
         };
-        let name = normalise(f.name().unwrap_or("function"));
+        // As resolve normalises it, leaving room for the `-build` suffix of a build Task.
+        let name = crate::resolve::dns_label(f.name().unwrap_or("function"), 57);
         let has_build = list.iter().any(|(t, _)| t.kind() == "container+build");
         let has_run = list.iter().any(|(t, _)| t.kind() != "container+build");
         for (task, run) in list {
@@ -305,22 +306,4 @@ fn tasks_of(
         }
     }
     out
-}
-
-/// A DNS-1123 label from a platform name (as resolve normalises it).
-fn normalise(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars().map(|c| c.to_ascii_lowercase()) {
-        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            c
-        } else {
-            '-'
-        };
-        if c == '-' && (out.is_empty() || out.ends_with('-')) {
-            continue;
-        }
-        out.push(c);
-    }
-    out.truncate(57);
-    out.trim_end_matches('-').to_owned()
 }

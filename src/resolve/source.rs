@@ -264,14 +264,7 @@ fn shared_volume(ck: &mut Checker<'_>, task: &mut TaskSpec) -> Option<String> {
 fn inline_file(ck: &mut Checker<'_>, task: &mut TaskSpec, inline: &InlineSource) -> SourcePlan {
     let pointer = "/function/source";
     let fail = |ck: &mut Checker<'_>, at: &str, problem: &str, help: &str| {
-        ck.error(
-            ErrorKind::InlineSource {
-                problem: problem.into(),
-            },
-            at,
-            "here",
-        )
-        .help = Some(help.into());
+        inline_error(ck, at, problem, help);
         SourcePlan::default()
     };
     if task.action == Action::Build
@@ -358,19 +351,22 @@ fn inline_file(ck: &mut Checker<'_>, task: &mut TaskSpec, inline: &InlineSource)
     }
 }
 
+/// An `InlineSource` error at `at`, with help.
+fn inline_error(ck: &mut Checker<'_>, at: &str, problem: &str, help: &str) {
+    ck.error(
+        ErrorKind::InlineSource {
+            problem: problem.into(),
+        },
+        at,
+        "here",
+    )
+    .help = Some(help.into());
+}
+
 /// The inline file's bytes, from `code` (text) or `base64`.
 fn content(ck: &mut Checker<'_>, inline: &InlineSource) -> Option<Vec<u8>> {
     let pointer = "/function/source";
-    let fail = |ck: &mut Checker<'_>, at: &str, problem: &str, help: &str| {
-        ck.error(
-            ErrorKind::InlineSource {
-                problem: problem.into(),
-            },
-            at,
-            "here",
-        )
-        .help = Some(help.into());
-    };
+    let fail = inline_error;
     match (&inline.base64, &inline.code) {
         (Some(_), Some(_)) => {
             fail(
