@@ -8,9 +8,15 @@
 pub(crate) mod build;
 mod enforce;
 mod labels;
+mod platform;
 mod pod;
+mod resources;
+mod secrets;
 mod service;
+mod source;
 mod volumes;
+
+pub(crate) use platform::{ImageFrom, dns_label};
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -46,6 +52,8 @@ pub(crate) struct Resolved {
     pub(crate) origin: Origin,
     /// Problems that do not stop rendering.
     pub(crate) warnings: Vec<Diagnostic>,
+    /// `function.image_from`: the build Task whose image the pipeline fills in.
+    pub(crate) image_from: Option<ImageFrom>,
 }
 
 /// Collects the diagnostics of one Task, and places them where the value came from: the
@@ -155,7 +163,12 @@ pub(crate) fn resolve(
     if opts.strict {
         enforce::warn_overrides(&mut ck);
     }
-    let task: TaskSpec = match serde_json::from_value(Value::Object(merged.value.clone())) {
+    let digit_errors = platform::digit_strings(doc, &merged.value);
+    if !digit_errors.is_empty() {
+        errors.extend(digit_errors);
+        return Err(errors);
+    }
+    let mut task: TaskSpec = match serde_json::from_value(Value::Object(merged.value.clone())) {
         Ok(t) => t,
         Err(e) => {
             // The Task passed the schema, so the profile's contribution is at fault.
@@ -167,6 +180,7 @@ pub(crate) fn resolve(
         }
     };
 
+    let extras = platform::normalise(&mut ck, &mut task);
     labels::check(&mut ck, &task);
     // Across the Task and its profile: two volumes may not share a mount path.
     ck.unique(
@@ -180,10 +194,13 @@ pub(crate) fn resolve(
     );
     pod::check_ids(&mut ck, &task, profile);
     let resources = pod::resources(&mut ck, &task);
-    let (volumes, claims) = volumes::volumes(&mut ck, &task);
+    resources::check_extended(&mut ck, &resources, &extras.written);
+    let (mut volumes, claims) = volumes::volumes(&mut ck, &task);
+    let source = extras.source;
+    volumes.extend(source.volumes);
     let command = pod::command(&mut ck, &task);
     let service = service::service(&mut ck, &task);
-    let build = build::build(&mut ck, &task, profile);
+    let build = build::build(&mut ck, &task, profile, source.context);
 
     errors.append(&mut ck.errors);
     if !errors.is_empty() {
@@ -197,6 +214,8 @@ pub(crate) fn resolve(
             .map(service::container_ports)
             .unwrap_or_default(),
         read_only_root_filesystem: profile.read_only_root_filesystem,
+        secret_env: extras.secret_env,
+        init: source.init,
         ..pod::pod_plan(&task, command, resources, volumes)
     };
     let job = JobPlan {
@@ -221,6 +240,7 @@ pub(crate) fn resolve(
             name_span: doc.spans.value("/name"),
         },
         warnings: ck.warnings,
+        image_from: extras.image_from,
         plan: Plan {
             namespace: opts.namespace.map(str::to_owned).or(task.namespace.clone()),
             labels,
@@ -228,6 +248,7 @@ pub(crate) fn resolve(
             annotations: task.annotations.clone(),
             pod,
             claims,
+            config_maps: source.config_map.into_iter().collect(),
             workload,
             name: task.name,
         },
@@ -369,7 +390,8 @@ mod tests {
                 "{BASE}volumes: [{{volume_type: persistent_volume_claim, name: d, mount_path: /d{spec}}}]\n"
             )
         };
-        assert_eq!(codes(resolve_str(&v(""))), ["volume::missing_size"]);
+        // the platform's default size (profile setting `platform.default_claim_size`)
+        assert_eq!(resolve_str(&v("")).unwrap().claims[0].size, "2Gi");
         assert_eq!(
             codes(resolve_str(&v(", spec: {claim_name: c, size: 1Gi}"))),
             ["volume::claim_conflict"]

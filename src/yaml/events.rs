@@ -486,7 +486,7 @@ mod tests {
 
     fn scalar() -> impl Strategy<Value = String> {
         (prop::sample::select(ATOMS), 0..6u8).prop_map(|(atom, style)| match style {
-            0 | 1 | 2 => atom.to_owned(),
+            0..=2 => atom.to_owned(),
             3 => format!("'{}'", atom.replace('\'', "''")),
             4 => serde_json::to_string(atom).unwrap_or_default(),
             _ => format!("|\n{}{atom}\n", " ".repeat(8)),
