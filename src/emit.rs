@@ -58,19 +58,24 @@ pub(crate) fn files(outputs: &[Artifact]) -> Vec<FileOut> {
         .filter(|o| !o.dockerfile)
         .map(|o| o.path.clone())
         .collect();
-    let mut kustomization = String::from(
-        "---\n# Written by taskrender: every object it rendered, for `kubectl apply -k`.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
-    );
-    for r in &resources {
-        let _ = writeln!(kustomization, "- {r}");
-    }
     out.push(FileOut {
         path: "kustomization.yaml".into(),
-        text: kustomization,
+        text: kustomization(&resources),
         label: "Kustomization".into(),
     });
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
+}
+
+/// The `kustomization.yaml` of `-o DIR` mode: every object's path, sorted.
+pub(crate) fn kustomization(resources: &BTreeSet<String>) -> String {
+    let mut kustomization = String::from(
+        "---\n# Written by taskrender: every object it rendered, for `kubectl apply -k`.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
+    );
+    for r in resources {
+        let _ = writeln!(kustomization, "- {r}");
+    }
+    kustomization
 }
 
 /// Writes `files` under `dir` (see [`outdir::write_files`] for the guarantees).

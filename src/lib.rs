@@ -29,6 +29,7 @@ mod resolve;
 mod scalar_style;
 mod schema;
 mod source;
+mod spool;
 pub mod streams;
 mod task;
 mod text;

@@ -12,6 +12,8 @@ pub const EXIT_USAGE: u8 = 2;
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub stdout: Vec<u8>,
+    /// More bytes for stdout, after `stdout`: a large rendered stream, spooled.
+    pub(crate) spool: Option<crate::spool::Spool>,
     pub stderr: String,
     pub code: u8,
 }

@@ -275,7 +275,7 @@ pub(crate) struct OutDir {
     /// `DIR` as the user wrote it, for messages.
     shown: PathBuf,
     /// Holds the advisory lock (released when dropped, or when the process ends).
-    _lock: std::fs::File,
+    lock: std::fs::File,
 }
 
 impl OutDir {
@@ -295,7 +295,7 @@ impl OutDir {
         Ok(Self {
             root,
             shown: path.to_owned(),
-            _lock: lock,
+            lock,
         })
     }
 
@@ -317,7 +317,7 @@ impl OutDir {
         Ok(Some(Self {
             root,
             shown: path.to_owned(),
-            _lock: lock,
+            lock,
         }))
     }
 
@@ -587,6 +587,19 @@ impl OutDir {
         };
         clean(&self.root);
         for entry in self.root.entries().into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(STAGING_PREFIX)
+                && entry.file_type().is_ok_and(|t| t.is_dir())
+                && let Ok(dir) = self.root.open_dir_nofollow(&name)
+            {
+                for file in dir.entries().into_iter().flatten().flatten() {
+                    if file.file_type().is_ok_and(|t| t.is_file()) {
+                        let _ = dir.remove_file(file.file_name());
+                    }
+                }
+                let _ = self.root.remove_dir(&name);
+                continue;
+            }
             if entry.file_type().is_ok_and(|t| t.is_dir())
                 && let Ok(dir) = self.root.open_dir_nofollow(entry.file_name())
             {
@@ -716,6 +729,235 @@ fn read_error(path: &Path, reason: &str) -> Diagnostic {
         path: path.display().to_string(),
         reason: reason.to_owned(),
     })
+}
+
+/// Name prefix of the staging folder of a run in `DIR` (removed when the run ends, and by
+/// the next run when it was killed).
+const STAGING_PREFIX: &str = ".taskrender-staging-";
+
+/// The files of a large `render -o DIR`, written as they are rendered into a staging
+/// folder inside `DIR` (so memory stays bounded), and published only when the whole run
+/// is valid ([`Staging::publish`]); dropped unpublished, it removes what it wrote (and
+/// `DIR` itself when the run created it and left it empty).
+///
+/// Publishing is crash-safe in one batch rather than file by file: every staged file is
+/// written, the file system is synced once, then each file is renamed into place (an
+/// interrupted run leaves each file either old or new, never partly written), and the
+/// file system is synced again.
+pub(crate) struct Staging {
+    out: OutDir,
+    root_created: bool,
+    dir: Dir,
+    name: String,
+    /// Path under `DIR` → (staged name, length), in the order staged.
+    files: Vec<(String, String, u64)>,
+}
+
+impl Staging {
+    /// Locks `dir` (creating it) and creates an empty staging folder in it.
+    pub(crate) fn open(dir: &Path) -> Result<Self, Diagnostic> {
+        let root_created = std::fs::symlink_metadata(plain(dir)).is_err();
+        let out = OutDir::open_for_write(dir)?;
+        out.clean_temporaries();
+        let fail = |e: &io::Error| write_error(dir, &e.to_string());
+        let (dir, name) = create_staging(&out.root).map_err(|e| fail(&e))?;
+        Ok(Self {
+            out,
+            root_created,
+            dir,
+            name,
+            files: Vec::new(),
+        })
+    }
+
+    /// Writes `content` for `rel` (relative to `DIR`) into the staging folder.
+    pub(crate) fn stage(&mut self, rel: &str, content: &[u8]) -> Result<(), Diagnostic> {
+        let staged = format!("{:x}", self.files.len());
+        let write = || -> Result<(), Problem> {
+            if content.len() as u64 > MAX_FILE_BYTES {
+                return Err(too_large());
+            }
+            let mut options = OpenOptions::new();
+            options
+                .write(true)
+                .create_new(true)
+                .follow(FollowSymlinks::No);
+            let mut file = self.dir.open_with(&staged, &options)?;
+            file.write_all(content)?;
+            Ok(())
+        };
+        write().map_err(|p| self.out.refusal(rel, Access::Write, &p))?;
+        self.files
+            .push((rel.to_owned(), staged, content.len() as u64));
+        Ok(())
+    }
+
+    /// Moves every staged file into place, as [`write_files`] would write them (same
+    /// checks, manifest first, `kustomization.yaml` last, files already right untouched,
+    /// `prune`).
+    pub(crate) fn publish(mut self, prune: bool) -> Result<WriteReport, Diagnostic> {
+        let mut files = std::mem::take(&mut self.files);
+        let out = &self.out;
+        let previous = out.manifest()?;
+        for (rel, _, _) in &files {
+            out.check_target(rel)?;
+        }
+        out.check_target(MANIFEST)?;
+        let current: BTreeSet<String> = files.iter().map(|(rel, _, _)| rel.clone()).collect();
+        out.write_manifest(previous.union(&current))?;
+        // Every staged byte on disk before any rename.
+        sync_all(&self.out, &self.dir, &files)
+            .map_err(|e| out.refusal(&self.name, Access::Write, &e.into()))?;
+        // `kustomization.yaml` last; the others in path order, one Task folder after another.
+        files.sort_by(|a, b| (a.0 == KUSTOMIZATION, &a.0).cmp(&(b.0 == KUSTOMIZATION, &b.0)));
+        let mut report = WriteReport::default();
+        let mut folder: Option<(String, Dir)> = None;
+        for (rel, staged, len) in &files {
+            let moved = self
+                .place(rel, staged, *len, &mut folder)
+                .map_err(|p| out.refusal(rel, Access::Write, &p))?;
+            if moved {
+                report.written += 1;
+            }
+        }
+        drop(folder);
+        sync_all(&self.out, &self.out.root, &[])
+            .map_err(|e| out.refusal(".", Access::Write, &e.into()))?;
+        let mut owned = current.clone();
+        for old in previous.difference(&current) {
+            if prune {
+                match out.prune(old)? {
+                    Pruned::Deleted => report.pruned.push(old.clone()),
+                    Pruned::Absent => {}
+                    Pruned::Kept(reason) => report.kept.push((old.clone(), reason)),
+                }
+            } else if out.stale_kind(old) == (Kind::File, false) {
+                owned.insert(old.clone());
+            }
+        }
+        out.write_manifest(owned.iter())?;
+        Ok(report)
+    }
+
+    /// Renames the staged file for `rel` into place, unless the file there already holds
+    /// the same bytes; `true` if moved. `folder` keeps the last Task folder opened.
+    fn place(
+        &self,
+        rel: &str,
+        staged: &str,
+        len: u64,
+        folder: &mut Option<(String, Dir)>,
+    ) -> Result<bool, Problem> {
+        let Some(split) = split(rel) else {
+            return Err(Problem::Refused("not a path taskrender writes".into()));
+        };
+        let dir = match split.folder {
+            None => &self.out.root,
+            Some(name) => {
+                if folder.as_ref().is_none_or(|(open, _)| open != name) {
+                    *folder = Some((name.to_owned(), self.out.task_folder(name)?));
+                }
+                &folder.as_ref().expect("opened above").1
+            }
+        };
+        match Kind::of(dir, split.name)? {
+            Kind::Absent => {}
+            Kind::File => {
+                let old = read_capped(dir, split.name, len)?;
+                if old.as_ref().is_some_and(|o| o.len() as u64 == len) {
+                    let new = read_capped(&self.dir, staged, len)?;
+                    if old == new {
+                        let _ = self.dir.remove_file(staged);
+                        return Ok(false);
+                    }
+                }
+            }
+            other => return Err(refused(other, "a rendered file")),
+        }
+        self.dir.rename(staged, dir, split.name)?;
+        Ok(true)
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        // What was staged and not moved into place (all of it when not published).
+        for entry in self.dir.entries().into_iter().flatten().flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_file()) {
+                let _ = self.dir.remove_file(entry.file_name());
+            }
+        }
+        let _ = self.out.root.remove_dir(&self.name);
+        if self.root_created {
+            // Only an empty folder is removed: nothing of the run is left, nor was anything
+            // there before.
+            if let Ok(std) = std::fs::read_dir(plain(&self.out.shown))
+                && std.count() == 0
+            {
+                let _ = std::fs::remove_dir(plain(&self.out.shown));
+            }
+        }
+    }
+}
+
+impl OutDir {
+    /// The Task folder `name`, created when absent; anything but a real folder is refused.
+    fn task_folder(&self, name: &str) -> Result<Dir, Problem> {
+        if Kind::of(&self.root, name)? == Kind::Absent {
+            match self.root.create_dir(name) {
+                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e.into()),
+                _ => {}
+            }
+        }
+        self.folder(name)?
+            .ok_or_else(|| Problem::Io(io::Error::from(io::ErrorKind::NotFound)))
+    }
+}
+
+/// Creates a new staging folder in `root` with an unpredictable name, exclusively.
+fn create_staging(root: &Dir) -> io::Result<(Dir, String)> {
+    use std::hash::{BuildHasher, RandomState};
+    for attempt in 0u32..100 {
+        let name = format!(
+            "{STAGING_PREFIX}{:016x}",
+            RandomState::new().hash_one(attempt)
+        );
+        match root.create_dir(&name) {
+            Ok(()) => return Ok((root.open_dir_nofollow(&name)?, name)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "no free staging folder name",
+    ))
+}
+
+/// Makes the writes under `dir` durable: on Linux one `syncfs` of its file system (which
+/// also covers every rename before it); elsewhere an `fsync` of each staged file of `files`
+/// (path, name in `dir`, length), and of `dir`.
+fn sync_all(out: &OutDir, dir: &Dir, files: &[(String, String, u64)]) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        // The lock's handle: a real descriptor of `DIR` (cap-std's may be `O_PATH`).
+        let _ = (dir, files);
+        rustix::fs::syncfs(&out.lock).map_err(io::Error::from)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = out;
+        for (_, name, _) in files {
+            dir.open(name)?.sync_all()?;
+        }
+        // A folder cannot be synced everywhere (Windows): best effort.
+        let mut options = OpenOptions::new();
+        options.read(true).maybe_dir(true);
+        if let Ok(folder) = dir.open_with(".", &options) {
+            let _ = folder.sync_all();
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -43,54 +43,122 @@ pub(crate) struct Rendered {
     pub(crate) files: usize,
 }
 
-/// Runs the stages over every input of `request`.
+/// Runs the stages over every input of `request`, keeping every artifact in memory.
 pub(crate) fn run(request: &Request, stdin: &mut dyn Read) -> Rendered {
-    let (files, mut diagnostics) = source::load(&request.paths, stdin);
+    let mut outputs = Outputs::default();
+    let summary = run_into(request, stdin, &mut outputs);
+    Rendered {
+        outputs: outputs.artifacts,
+        diagnostics: summary.diagnostics,
+        tasks: summary.tasks,
+        files: summary.files,
+    }
+}
+
+/// Runs the stages over every input of `request` for their diagnostics only: the
+/// artifacts are dropped batch by batch (`check`), so memory stays bounded.
+pub(crate) fn run_unkept(request: &Request, stdin: &mut dyn Read) -> Rendered {
+    struct Drop;
+    impl Sink for Drop {
+        fn push(&mut self, _: Vec<Artifact>) {}
+        fn mark(&mut self) -> usize {
+            0
+        }
+        fn fill(&mut self, _: usize, _: Vec<Artifact>) {}
+    }
+    let summary = run_into(request, stdin, &mut Drop);
+    Rendered {
+        outputs: Vec::new(),
+        diagnostics: summary.diagnostics,
+        tasks: summary.tasks,
+        files: summary.files,
+    }
+}
+
+/// What [`run_into`] reports besides the artifacts it gave its [`Sink`].
+#[derive(Debug, Default)]
+pub(crate) struct Summary {
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) tasks: usize,
+    pub(crate) files: usize,
+}
+
+/// Where [`run_into`] puts the artifacts, in input order, batch by batch: memory stays
+/// bounded when the sink does not keep them (it spools them, or drops them for `check`).
+/// The caller publishes them only when no diagnostic is an error.
+pub(crate) trait Sink {
+    /// The artifacts of the next Tasks, in input order.
+    fn push(&mut self, artifacts: Vec<Artifact>);
+    /// The current place, for artifacts given later to [`Sink::fill`] (the Tasks of a file
+    /// that run a build's image wait for every build of the run).
+    fn mark(&mut self) -> usize;
+    /// The artifacts of the place `mark` returned; called in increasing order of marks,
+    /// after every `push`.
+    fn fill(&mut self, mark: usize, artifacts: Vec<Artifact>);
+}
+
+/// A [`Sink`] that keeps every artifact.
+#[derive(Default)]
+pub(crate) struct Outputs {
+    pub(crate) artifacts: Vec<Artifact>,
+    /// How many artifacts `fill` inserted so far (marks are positions before any fill).
+    filled: usize,
+}
+
+impl Sink for Outputs {
+    fn push(&mut self, artifacts: Vec<Artifact>) {
+        self.artifacts.extend(artifacts);
+    }
+    fn mark(&mut self) -> usize {
+        self.artifacts.len()
+    }
+    fn fill(&mut self, mark: usize, artifacts: Vec<Artifact>) {
+        let at = mark + self.filled;
+        self.filled += artifacts.len();
+        self.artifacts.splice(at..at, artifacts);
+    }
+}
+
+/// Files read, parsed, resolved and rendered at a time: what bounds memory (the artifacts
+/// go to the sink after each batch), with enough files to keep every worker busy.
+const BATCH_FILES: usize = 512;
+
+/// Runs the stages over every input of `request`, in batches of files, giving the
+/// artifacts to `sink` in input order. Diagnostics (and their order) are those of a run
+/// over all files at once.
+pub(crate) fn run_into(request: &Request, stdin: &mut dyn Read, sink: &mut dyn Sink) -> Summary {
+    let inputs = source::discover(&request.paths, stdin);
     let (profile_files, profile_errors) = source::load_profile_dirs(&request.profile_dirs);
-    diagnostics.extend(profile_errors);
     let catalog = Catalog::new(&profile_files);
     let ctx = Context {
         catalog: &catalog,
         request,
     };
     let threads = request.threads.max(1);
-    let per_file = par_map(&files, threads, |file| resolve_file(file, ctx));
-    let mut result = Rendered {
-        files: files.len(),
-        ..Rendered::default()
-    };
-    // Builds are resolved before the Tasks that run their images (`function.image_from`).
-    let builds = builds(&per_file);
-    let mut ids = Vec::new();
-    let mut per_file_diagnostics = Vec::with_capacity(per_file.len());
-    let mut stages = Vec::new();
-    for file in per_file {
-        let mut diags = file.diagnostics;
-        for mut stage in file.stages {
-            match link(&mut stage, &builds) {
-                Ok(()) => stages.push((ids.len(), stage)),
-                Err(d) => diags.push(d),
+    let mut load_errors = Vec::new();
+    let mut run = Across::default();
+    let mut summary = Summary::default();
+    let mut inputs = inputs.into_iter().peekable();
+    while inputs.peek().is_some() {
+        let mut files = Vec::with_capacity(BATCH_FILES);
+        for input in inputs.by_ref() {
+            match source::read(input) {
+                Ok(file) => files.push(file),
+                Err(e) => load_errors.push(e),
+            }
+            if files.len() == BATCH_FILES {
+                break;
             }
         }
-        ids.extend(file.ids);
-        per_file_diagnostics.push((ids.len(), diags));
-        result.tasks += file.tasks;
+        summary.files += files.len();
+        let per_file = par_map(&files, threads, |file| resolve_file(file, ctx));
+        drop(files);
+        run.batch(per_file, threads, sink);
     }
-    let rendered = par_map(&stages, threads, |(_, stage)| {
-        render::render(&stage.resolved.plan, &stage.profile)
-    });
-    // Diagnostics keep file order: each file's, then its render errors.
-    let mut rendered = stages.iter().map(|(at, _)| *at).zip(rendered).peekable();
-    for (end, diags) in per_file_diagnostics {
-        diagnostics.extend(diags);
-        while let Some((_, artifacts)) = rendered.next_if(|(at, _)| *at < end) {
-            match artifacts {
-                Ok(artifacts) => result.outputs.extend(artifacts),
-                Err(errors) => diagnostics.extend(errors),
-            }
-        }
-    }
-    diagnostics.extend(collisions(&ids));
+    let mut diagnostics = load_errors;
+    diagnostics.extend(profile_errors);
+    summary.tasks = run.tasks;
+    diagnostics.extend(run.finish(threads, sink));
     // A broken profile is reported once, however many Tasks use it.
     let mut seen = BTreeSet::new();
     diagnostics.retain(|d| {
@@ -104,8 +172,136 @@ pub(crate) fn run(request: &Request, stdin: &mut dyn Read) -> Rendered {
                 .collect::<Vec<_>>(),
         ))
     });
-    result.diagnostics = diagnostics;
-    result
+    summary.diagnostics = diagnostics;
+    summary
+}
+
+/// What a run keeps across batches: enough to link builds, find colliding names and
+/// order the diagnostics, but no Task and no artifact.
+#[derive(Default)]
+struct Across {
+    builds: Builds,
+    /// Every Task name so far: where it was first named, for [`collisions`].
+    names: BTreeMap<String, FirstNamed>,
+    /// Diagnostics in file order, but for the files waiting in `waiting`.
+    diagnostics: Vec<Diagnostic>,
+    /// Tasks named twice, reported after every file's diagnostics.
+    collisions: Vec<Diagnostic>,
+    /// Files with a Task that runs a build's image: linked and rendered once every build
+    /// is known.
+    waiting: Vec<Waiting>,
+    tasks: usize,
+}
+
+/// Where a Task name was first seen.
+struct FirstNamed {
+    file: String,
+    line: usize,
+    col: usize,
+    namespace: Option<String>,
+}
+
+/// A file whose rendering waits for the end of the run.
+struct Waiting {
+    /// Its place among the diagnostics, and among the artifacts.
+    diagnostics_at: usize,
+    mark: usize,
+    diagnostics: Vec<Diagnostic>,
+    stages: Vec<Stage>,
+}
+
+impl Across {
+    fn batch(&mut self, per_file: Vec<FileResult>, threads: usize, sink: &mut dyn Sink) {
+        for file in &per_file {
+            self.builds.add(file);
+        }
+        let mut stages = Vec::new();
+        // Per file: its diagnostics, and how many of `stages` are its.
+        let mut files = Vec::with_capacity(per_file.len());
+        for file in per_file {
+            self.tasks += file.tasks;
+            for id in &file.ids {
+                self.name(id);
+            }
+            if file.stages.iter().any(|s| s.resolved.image_from.is_some()) {
+                self.waiting.push(Waiting {
+                    diagnostics_at: self.diagnostics.len(),
+                    mark: sink.mark(),
+                    diagnostics: file.diagnostics,
+                    stages: file.stages,
+                });
+                continue;
+            }
+            files.push((file.diagnostics, file.stages.len()));
+            stages.extend(file.stages);
+        }
+        let mut rendered = par_map(&stages, threads, |stage| {
+            render::render(&stage.resolved.plan, &stage.profile)
+        })
+        .into_iter();
+        drop(stages);
+        for (diagnostics, count) in files {
+            self.diagnostics.extend(diagnostics);
+            for artifacts in rendered.by_ref().take(count) {
+                match artifacts {
+                    Ok(artifacts) => sink.push(artifacts),
+                    Err(errors) => self.diagnostics.extend(errors),
+                }
+            }
+        }
+    }
+
+    /// Checks a Task's name against those seen before.
+    fn name(&mut self, id: &TaskId) {
+        if let Some(first) = self.names.get(&id.name) {
+            self.collisions.push(collision(id, first));
+        } else {
+            let (line, col) = id.origin.file.line_col(id.origin.name_span.start);
+            self.names.insert(
+                id.name.clone(),
+                FirstNamed {
+                    file: id.origin.file.name.clone(),
+                    line,
+                    col,
+                    namespace: id.namespace.clone(),
+                },
+            );
+        }
+    }
+
+    /// Links and renders the waiting files; returns every diagnostic in file order.
+    fn finish(mut self, threads: usize, sink: &mut dyn Sink) -> Vec<Diagnostic> {
+        let mut diagnostics = Vec::with_capacity(self.diagnostics.len());
+        let mut rest = std::mem::take(&mut self.diagnostics).into_iter();
+        let mut taken = 0;
+        for waiting in std::mem::take(&mut self.waiting) {
+            diagnostics.extend(rest.by_ref().take(waiting.diagnostics_at - taken));
+            taken = waiting.diagnostics_at;
+            let mut diags = waiting.diagnostics;
+            let mut stages = Vec::new();
+            for mut stage in waiting.stages {
+                match link(&mut stage, &self.builds) {
+                    Ok(()) => stages.push(stage),
+                    Err(d) => diags.push(d),
+                }
+            }
+            let rendered = par_map(&stages, threads, |stage| {
+                render::render(&stage.resolved.plan, &stage.profile)
+            });
+            let mut artifacts = Vec::new();
+            for result in rendered {
+                match result {
+                    Ok(a) => artifacts.extend(a),
+                    Err(errors) => diags.extend(errors),
+                }
+            }
+            sink.fill(waiting.mark, artifacts);
+            diagnostics.extend(diags);
+        }
+        diagnostics.extend(rest);
+        diagnostics.extend(self.collisions);
+        diagnostics
+    }
 }
 
 /// What every worker shares.
@@ -142,39 +338,38 @@ struct FileResult {
 
 /// Every `build` Task of the run: its image, or `None` when it failed; and the names of
 /// the other Tasks with their action.
+#[derive(Default)]
 struct Builds {
     images: BTreeMap<String, Option<String>>,
     others: BTreeMap<String, &'static str>,
 }
 
-fn builds(files: &[FileResult]) -> Builds {
-    let mut images = BTreeMap::new();
-    let mut others = BTreeMap::new();
-    for file in files {
+impl Builds {
+    /// Adds the Tasks of the next file.
+    fn add(&mut self, file: &FileResult) {
         for name in &file.failed_builds {
-            images.entry(name.clone()).or_insert(None);
+            self.images.entry(name.clone()).or_insert(None);
         }
         for stage in &file.stages {
             let plan = &stage.resolved.plan;
             match &plan.workload {
                 crate::plan::Workload::Build { build, .. } => {
-                    images
+                    self.images
                         .entry(plan.name.clone())
                         .or_insert_with(|| Some(build.destination.clone()));
                 }
                 crate::plan::Workload::Job(_) => {
-                    others.insert(plan.name.clone(), "job");
+                    self.others.insert(plan.name.clone(), "job");
                 }
                 crate::plan::Workload::Serve { .. } => {
-                    others.insert(plan.name.clone(), "serve");
+                    self.others.insert(plan.name.clone(), "serve");
                 }
                 crate::plan::Workload::Deploy { .. } => {
-                    others.insert(plan.name.clone(), "deploy");
+                    self.others.insert(plan.name.clone(), "deploy");
                 }
             }
         }
     }
-    Builds { images, others }
 }
 
 /// Fills in the image of a Task that runs a build's (`function.image_from`).
@@ -328,35 +523,23 @@ fn kubernetes_object(doc: &yaml::Document) -> Option<Diagnostic> {
 }
 
 /// Two Tasks with the same name and namespace would overwrite each other's objects (and
-/// share an output folder).
-fn collisions(plans: &[TaskId]) -> Vec<Diagnostic> {
-    let mut seen: BTreeMap<&str, &TaskId> = BTreeMap::new();
-    let mut out = Vec::new();
-    for plan in plans {
-        if let Some(first) = seen.get(plan.name.as_str()) {
-            let (line, col) = first.origin.file.line_col(first.origin.name_span.start);
-            let same_ns = first.namespace == plan.namespace;
-            let help = if same_ns {
-                "their objects would replace each other: rename one".to_owned()
-            } else {
-                "their output folders would collide: rename one".to_owned()
-            };
-            out.push(
-                Diagnostic::new(ErrorKind::DuplicateTask {
-                    name: plan.name.clone(),
-                })
-                .at(
-                    &plan.origin.file,
-                    plan.origin.name_span.clone(),
-                    format!("first named at {}:{line}:{col}", first.origin.file.name),
-                )
-                .with_help(help),
-            );
-        } else {
-            seen.insert(&plan.name, plan);
-        }
-    }
-    out
+/// share an output folder): the diagnostic for the second, `id`.
+fn collision(id: &TaskId, first: &FirstNamed) -> Diagnostic {
+    let same_ns = first.namespace == id.namespace;
+    let help = if same_ns {
+        "their objects would replace each other: rename one"
+    } else {
+        "their output folders would collide: rename one"
+    };
+    Diagnostic::new(ErrorKind::DuplicateTask {
+        name: id.name.clone(),
+    })
+    .at(
+        &id.origin.file,
+        id.origin.name_span.clone(),
+        format!("first named at {}:{}:{}", first.file, first.line, first.col),
+    )
+    .with_help(help)
 }
 
 /// Maps `f` over `items` on up to `threads` workers, keeping input order. Workers get

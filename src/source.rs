@@ -24,6 +24,30 @@ pub(crate) fn load(
 ) -> (Vec<Arc<SourceFile>>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    for input in discover(paths, stdin) {
+        match read(input) {
+            Ok(file) => files.push(file),
+            Err(e) => errors.push(e),
+        }
+    }
+    (files, errors)
+}
+
+/// One input of [`discover`], read by [`read`] when its turn comes, so that a run over
+/// many files holds only a batch of them at a time.
+pub(crate) enum Input {
+    /// A Task file, not read yet.
+    Path(PathBuf),
+    /// Standard input, read already.
+    Stdin(Vec<u8>),
+    /// A path that could not be listed (or a folder with no Task file).
+    Failed(Diagnostic),
+}
+
+/// The inputs [`load`] reads, in the same order (and with the same failures), without
+/// reading the files yet; standard input is read now.
+pub(crate) fn discover(paths: &[PathBuf], stdin: &mut dyn Read) -> Vec<Input> {
+    let mut inputs = Vec::new();
     let mut stdin_used = false;
     for path in paths {
         if path.as_os_str() == "-" {
@@ -31,33 +55,55 @@ pub(crate) fn load(
                 continue;
             }
             stdin_used = true;
-            match read_capped(stdin, "<stdin>") {
-                Ok(bytes) => push_text(&mut files, &mut errors, "<stdin>".into(), bytes),
-                Err(e) => errors.push(e),
-            }
+            inputs.push(match read_capped(stdin, "<stdin>") {
+                Ok(bytes) => Input::Stdin(bytes),
+                Err(e) => Input::Failed(e),
+            });
             continue;
         }
         let display = path.display().to_string();
         match std::fs::metadata(path) {
-            Err(e) => errors.push(io_error(&display, &e)),
+            Err(e) => inputs.push(Input::Failed(io_error(&display, &e))),
             Ok(meta) if meta.is_dir() => {
                 let mut found = Vec::new();
                 if let Err(e) = walk(path, &mut found) {
-                    errors.push(e);
+                    inputs.push(Input::Failed(e));
                     continue;
                 }
                 if found.is_empty() {
-                    errors.push(Diagnostic::new(ErrorKind::NoTaskFiles { path: display }));
+                    inputs.push(Input::Failed(Diagnostic::new(ErrorKind::NoTaskFiles {
+                        path: display,
+                    })));
                 }
                 found.sort();
-                for file in found {
-                    read_file(&file, &mut files, &mut errors);
-                }
+                inputs.extend(found.into_iter().map(Input::Path));
             }
-            Ok(_) => read_file(path, &mut files, &mut errors),
+            Ok(_) => inputs.push(Input::Path(path.clone())),
         }
     }
-    (files, errors)
+    inputs
+}
+
+/// Reads one input of [`discover`].
+pub(crate) fn read(input: Input) -> Result<Arc<SourceFile>, Diagnostic> {
+    let (name, bytes) = match input {
+        Input::Failed(e) => return Err(e),
+        Input::Stdin(bytes) => ("<stdin>".to_owned(), bytes),
+        Input::Path(path) => {
+            let name = path.display().to_string();
+            let bytes = std::fs::File::open(&path)
+                .map_err(|e| io_error(&name, &e))
+                .and_then(|mut f| read_capped(&mut f, &name))?;
+            (name, bytes)
+        }
+    };
+    let (mut files, mut errors) = (Vec::with_capacity(1), Vec::new());
+    push_text(&mut files, &mut errors, name, bytes);
+    match (files.pop(), errors.pop()) {
+        (Some(file), _) => Ok(file),
+        (None, Some(e)) => Err(e),
+        (None, None) => unreachable!("push_text gives a file or an error"),
+    }
 }
 
 /// Reads the profile files (`*.yaml`, `*.yml`, directly inside) of each `--profiles`

@@ -15,7 +15,14 @@ pub fn deliver(outcome: &Outcome, stdout: &mut dyn Write, stderr: &mut dyn Write
             *code = EXIT_INVALID;
         }
     };
-    let stdout_error = match write_flushed(stdout, &outcome.stdout) {
+    let written = match &outcome.spool {
+        None => write_flushed(stdout, &outcome.stdout),
+        Some(spool) => stdout
+            .write_all(&outcome.stdout)
+            .and_then(|()| spool.copy_to(stdout))
+            .and_then(|()| stdout.flush()),
+    };
+    let stdout_error = match written {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
             failed(&mut code);
             Some(format!("error: cannot write to stdout: {e}\n"))
@@ -94,6 +101,7 @@ mod tests {
             stdout: b"---\nkind: Job\n".to_vec(),
             stderr: "warning: x\n".into(),
             code,
+            ..Outcome::default()
         }
     }
 

@@ -13,7 +13,7 @@ pub(crate) fn run(args: &CheckArgs, stdin: &mut dyn Read, terminal: Terminal) ->
     let color = terminal.color(args.input.color);
     let mut request = super::request(&args.input, args.strict);
     request.lint = true;
-    let result = pipeline::run(&request, stdin);
+    let result = pipeline::run_unkept(&request, stdin);
     let (tasks, files) = (result.tasks, result.files);
     let warnings = result
         .diagnostics
