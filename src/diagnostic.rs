@@ -156,6 +156,75 @@ error_kinds! {
     /// `check --strict`: the profile's `enforce` overrides a value the Task set.
     "profile::enforced" => Enforced { field: String, profile: String }
         = "`{field}` is overridden by profile `{profile}`",
+    /// A label, annotation or node selector key whose name part is longer than 63
+    /// characters or whose prefix is longer than 253 (Kubernetes' limits for qualified names).
+    "task::key_too_long" => KeyTooLong { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// The annotations' keys and values add up to more than the 256 KiB Kubernetes allows.
+    "task::annotations_too_large" => AnnotationsTooLarge { size: usize }
+        = "annotations take {size} bytes, more than the 262144 (256 KiB) Kubernetes accepts",
+    /// A rendered object is larger than the API server accepts in one request (3 MiB).
+    "task::object_too_large" => ObjectTooLarge { kind: String, name: String, size: usize }
+        = "the {kind} `{name}` would be {size} bytes, more than the 3145728 (3 MiB) the API server accepts",
+    /// A `serve` Task's name is not a DNS-1035 label (its Service cannot start with a digit).
+    "service::name" => ServiceName { name: String }
+        = "a `serve` Task's name must start with a letter: `{name}` also names its Service",
+    /// A `nodePort` outside the cluster's default node port range, 30000–32767.
+    "service::node_port_range" => NodePortRange { port: u16 }
+        = "`nodePort: {port}` is outside the node port range 30000-32767",
+    /// A `mount_path` with a `..` segment.
+    "volume::mount_path_parent" => MountPathParent { field: String, path: String }
+        = "invalid `{field}`: `{path}` contains a `..` segment",
+    /// A build's Dockerfile too large for the `ConfigMap` that carries it (1 MiB).
+    "build::dockerfile_too_large" => DockerfileTooLarge { size: usize }
+        = "the Dockerfile is {size} bytes, more than the 1048576 (1 MiB) a ConfigMap holds",
+    /// A resource name that is neither a standard container resource (`cpu`, `memory`,
+    /// `ephemeral-storage`, `hugepages-<size>`) nor domain-qualified (`nvidia.com/gpu`).
+    "resources::name" => ResourceName { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// An extended resource (`nvidia.com/gpu`) or huge pages requested without a limit:
+    /// they cannot be overcommitted.
+    "resources::limit_required" => LimitRequired { resource: String }
+        = "`{resource}` is requested without a limit: it cannot be overcommitted",
+    /// An extended resource's or huge pages' request differs from its limit.
+    "resources::request_not_limit" => RequestNotLimit { resource: String, request: String, limit: String }
+        = "request `{resource}: {request}` must equal its limit `{limit}`",
+    /// An extended resource (`nvidia.com/gpu`) given a fractional quantity.
+    "resources::not_integer" => NotInteger { resource: String, value: String }
+        = "`{resource}: {value}` must be a whole number",
+    /// A huge pages quantity that is not a whole number of pages (`hugepages-2Mi: 3Mi`), or
+    /// a `hugepages-<size>` whose size is not a quantity.
+    "resources::hugepages_size" => HugePagesSize { resource: String, value: String }
+        = "`{resource}: {value}` is not a whole number of `{resource}` pages",
+    /// Huge pages without a `cpu` or `memory` request or limit.
+    "resources::hugepages_alone" => HugePagesAlone { resource: String }
+        = "`{resource}` needs a `cpu` or `memory` request or limit beside it",
+    /// A toleration key, affinity key, `topologyKey` or `matchLabels` key that is not a
+    /// label key.
+    "schedule::invalid_key" => ScheduleKey { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// A `matchLabels` value or a toleration's `value` that is not a label value.
+    "schedule::label_value" => ScheduleLabelValue { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// A toleration that cannot match: `Exists` with a `value`, or an empty `key` with an
+    /// operator other than `Exists`.
+    "schedule::toleration_operator" => TolerationOperator { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// `tolerationSeconds` on a toleration whose effect is not `NoExecute`.
+    "schedule::toleration_seconds" => TolerationSeconds { field: String }
+        = "`{field}` applies only to the `NoExecute` effect",
+    /// A selector expression whose `values` do not fit its operator (`In` with none,
+    /// `Exists` with some, `Gt` with other than one).
+    "schedule::selector_values" => SelectorValues { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// An empty `topologyKey`.
+    "schedule::topology_key" => TopologyKey { field: String } = "`{field}` may not be empty",
+    /// A preferred scheduling term's `weight` outside 1–100.
+    "schedule::weight" => Weight { field: String, weight: i32 }
+        = "`{field}: {weight}` is outside 1-100",
+    /// `nodeSelectorTerms: []`: a required node affinity that no node could satisfy.
+    "schedule::no_terms" => NoTerms { field: String }
+        = "`{field}` needs at least one term",
     /// A file in a `--profiles` folder that is not a YAML file is skipped; a missing folder is an error.
     "io::profiles_dir" => ProfilesDir { path: String, reason: String } = "cannot read profile folder `{path}`: {reason}",
     /// A profile file that is not a valid profile.
@@ -367,6 +436,7 @@ mod tests {
         assert_eq!(
             codes,
             [
+                "build::dockerfile_too_large",
                 "build::instruction",
                 "build::missing_base_image",
                 "build::name_too_long",
@@ -385,6 +455,20 @@ mod tests {
                 "profile::patch_unknown_field",
                 "profile::template",
                 "profile::unknown",
+                "resources::hugepages_alone",
+                "resources::hugepages_size",
+                "resources::limit_required",
+                "resources::name",
+                "resources::not_integer",
+                "resources::request_not_limit",
+                "schedule::invalid_key",
+                "schedule::label_value",
+                "schedule::no_terms",
+                "schedule::selector_values",
+                "schedule::toleration_operator",
+                "schedule::toleration_seconds",
+                "schedule::topology_key",
+                "schedule::weight",
                 "schema::enum",
                 "schema::invalid_key",
                 "schema::invalid_value",
@@ -395,19 +479,25 @@ mod tests {
                 "schema::type",
                 "schema::unknown_field",
                 "schema::wrong_action",
+                "service::name",
                 "service::no_ports",
+                "service::node_port_range",
                 "service::node_port_type",
                 "service::target_port_twice",
+                "task::annotations_too_large",
                 "task::command_syntax",
                 "task::duplicate",
                 "task::duplicate_name",
                 "task::empty",
+                "task::key_too_long",
                 "task::not_a_mapping",
+                "task::object_too_large",
                 "task::request_above_limit",
                 "task::reserved_label",
                 "task::root_id",
                 "volume::claim_conflict",
                 "volume::missing_size",
+                "volume::mount_path_parent",
                 "yaml::duplicate_key",
                 "yaml::key_not_string",
                 "yaml::limit",

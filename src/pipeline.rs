@@ -143,7 +143,10 @@ fn process_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
             Ok(resolved) => {
                 diagnostics.extend(resolved.warnings);
                 match render::render(&resolved.plan, &profile) {
-                    Ok(artifacts) => outputs.extend(artifacts.iter().map(crate::emit::prepare)),
+                    Ok(artifacts) => match too_large(&artifacts, &resolved.origin) {
+                        Some(d) => diagnostics.push(d),
+                        None => outputs.extend(artifacts.iter().map(crate::emit::prepare)),
+                    },
                     Err(errors) => diagnostics.extend(errors),
                 }
                 ids.push(TaskId {
@@ -156,6 +159,29 @@ fn process_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
         }
     }
     (ids, outputs, diagnostics, tasks)
+}
+
+/// Most bytes of one object the API server accepts in a request (its default
+/// `--max-request-body-bytes`, 3 MiB), measured as the JSON `kubectl` sends.
+const MAX_OBJECT_BYTES: usize = 3 * 1024 * 1024;
+
+/// The first object of a Task too large for the API server, as an error at the Task's name.
+fn too_large(artifacts: &[render::Artifact], origin: &crate::plan::Origin) -> Option<Diagnostic> {
+    artifacts.iter().find_map(|a| {
+        let render::Content::Object(value) = &a.content else {
+            return None;
+        };
+        let size = serde_json::to_vec(value).map_or(0, |v| v.len());
+        (size > MAX_OBJECT_BYTES).then(|| {
+            Diagnostic::new(ErrorKind::ObjectTooLarge {
+                kind: a.kind.to_owned(),
+                name: a.name.clone(),
+                size,
+            })
+            .at(&origin.file, origin.name_span.clone(), "this Task")
+            .with_help("keep large data out of the Task (env values, args, annotations): mount it from a ConfigMap or a volume")
+        })
+    })
 }
 
 /// Two Tasks with the same name and namespace would overwrite each other's objects (and

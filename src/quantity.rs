@@ -62,6 +62,14 @@ pub(crate) fn parse(text: &str) -> Option<Nanos> {
     Some(Nanos(value))
 }
 
+impl Nanos {
+    /// Whether `self` is a whole, positive-unit multiple of `unit` (`parse("1")` for a whole
+    /// number, a page size for huge pages). A zero unit divides nothing.
+    pub(crate) fn is_multiple_of(self, unit: Nanos) -> bool {
+        unit.0 != 0 && self.0.is_multiple_of(unit.0)
+    }
+}
+
 /// Compares two quantities; `None` if either does not parse.
 pub(crate) fn compare(a: &str, b: &str) -> Option<Ordering> {
     Some(parse(a)?.cmp(&parse(b)?))
@@ -85,6 +93,18 @@ mod tests {
         assert_eq!(compare("1n", "0"), Some(Greater));
         assert_eq!(compare("129M", "128Mi"), Some(Less));
         assert_eq!(compare("135M", "128Mi"), Some(Greater));
+    }
+
+    #[test]
+    fn multiples() {
+        let one = parse("1").unwrap();
+        assert!(parse("2").unwrap().is_multiple_of(one));
+        assert!(parse("2000m").unwrap().is_multiple_of(one));
+        assert!(!parse("1500m").unwrap().is_multiple_of(one));
+        assert!(!parse("0.5").unwrap().is_multiple_of(one));
+        assert!(parse("4Mi").unwrap().is_multiple_of(parse("2Mi").unwrap()));
+        assert!(!parse("3Mi").unwrap().is_multiple_of(parse("2Mi").unwrap()));
+        assert!(!one.is_multiple_of(parse("0").unwrap()));
     }
 
     #[test]

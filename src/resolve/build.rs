@@ -34,6 +34,10 @@ const KEYWORDS: [&str; 15] = [
 
 /// Longest Task name for a build: `<name>-build` names the Job, whose name Kubernetes
 /// copies into a label value (at most 63 characters).
+/// Most bytes of the Dockerfile: the `ConfigMap` that carries it holds 1 MiB of data
+/// (`MaxSecretSize`, which `ValidateConfigMap` applies).
+pub(crate) const DOCKERFILE_MAX: usize = 1024 * 1024;
+
 pub(crate) const MAX_BUILD_NAME: usize = 63 - "-build".len();
 
 pub(super) fn build(ck: &mut Checker<'_>, task: &TaskSpec, profile: &Profile) -> Option<BuildPlan> {
@@ -91,6 +95,13 @@ pub(super) fn build(ck: &mut Checker<'_>, task: &TaskSpec, profile: &Profile) ->
                 .help = Some(help.into());
             }
         }
+    }
+    if dockerfile.len() > DOCKERFILE_MAX {
+        let (file, span) = ck.locate_key("/instructions");
+        ck.errors.push(crate::diagnostic::Diagnostic::new(ErrorKind::DockerfileTooLarge {
+                size: dockerfile.len(),
+            }).at(&file, span, "too large for a ConfigMap")
+        .with_help("move files into the build context (`function.source`) and `COPY` them, instead of writing them out in instructions"));
     }
     let destination = task.image.clone().unwrap_or_else(|| {
         let repository = task

@@ -7,8 +7,12 @@
 
 pub(crate) mod build;
 mod enforce;
+mod k8s_names;
 mod labels;
+mod metadata;
 mod pod;
+pub(crate) mod resources_rules;
+mod schedule;
 mod service;
 mod volumes;
 
@@ -179,7 +183,10 @@ pub(crate) fn resolve(
         }),
     );
     pod::check_ids(&mut ck, &task, profile);
+    metadata::check(&mut ck, &task);
+    schedule::check(&mut ck, &task);
     let resources = pod::resources(&mut ck, &task);
+    resources_rules::report(&mut ck, "/resources", &resources.0, &resources.1);
     let (volumes, claims) = volumes::volumes(&mut ck, &task);
     let command = pod::command(&mut ck, &task);
     let service = service::service(&mut ck, &task);
