@@ -57,6 +57,12 @@ error_kinds! {
     "yaml::syntax" => YamlSyntax { message: String } = "invalid YAML: {message}",
     /// A mapping repeats a key.
     "yaml::duplicate_key" => DuplicateKey { key: String } = "duplicate key `{key}`",
+    /// An alias (`*name`) with no anchor (`&name`) before it in its document.
+    "yaml::undefined_alias" => UndefinedAlias { alias: String }
+        = "alias `*{alias}` is not defined",
+    /// The value of a `<<` merge key is not a mapping or a list of mappings.
+    "yaml::merge_value" => MergeValue { found: String }
+        = "`<<` merges mappings, found {found}",
     /// The document exceeds a parser safety limit (alias expansion, nesting depth, size).
     "yaml::limit" => YamlLimit { message: String } = "YAML safety limit exceeded: {message}",
     /// A file holds no document at all.
@@ -501,7 +507,9 @@ mod tests {
                 "yaml::duplicate_key",
                 "yaml::key_not_string",
                 "yaml::limit",
+                "yaml::merge_value",
                 "yaml::syntax",
+                "yaml::undefined_alias",
             ]
         );
     }
