@@ -290,12 +290,12 @@ fn convert(
             Value::Array(out)
         }
         Node::Map(entries) => {
-            let (merges, entries): (Vec<_>, Vec<_>) = entries
+            let (merge_keys, entries): (Vec<_>, Vec<_>) = entries
                 .into_iter()
                 .partition(|(k, _)| is_merge_key(file, k));
             let mut merged = Map::new();
             let mut merged_spans = SpanIndex::default();
-            for (_, v) in merges {
+            for (_, v) in merge_keys {
                 merge(file, v, pointer, &mut merged, &mut merged_spans)?;
             }
             let mut out = Map::with_capacity(entries.len() + merged.len());
