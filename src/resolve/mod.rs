@@ -197,6 +197,12 @@ pub(crate) fn resolve(
         return Err(errors);
     }
 
+    // The builder runs with the Task's resources, completed by the profile's.
+    let resources = if build.is_some() {
+        build::builder_resources(&ck, profile, resources)
+    } else {
+        resources
+    };
     let (labels, selector) = labels::labels(&task, profile);
     let pod = PodPlan {
         ports: service
