@@ -158,6 +158,13 @@ pub(crate) fn write_files(
     files: &[FileOut],
     prune: bool,
 ) -> Result<WriteReport, Diagnostic> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Diagnostic::new(ErrorKind::Write {
+            path: dir.display().to_string(),
+            reason: "it is a file, and `-o` takes a folder".into(),
+        })
+        .with_help("give a folder to write into (it is created when missing), or leave out `-o` to print the objects"));
+    }
     let mut report = WriteReport::default();
     let previous = read_manifest(dir);
     for f in files {

@@ -138,9 +138,9 @@ pub(super) fn build(ck: &mut Checker<'_>, task: &TaskSpec, profile: &Profile) ->
 }
 
 /// The builder container's requests where neither the Task nor the profile's
-/// `builder_resources` set them (checkov CKV_K8S_10/12 and the scheduler want them).
+/// `builder_resources` set them (checkov `CKV_K8S_10`/`12` and the scheduler want them).
 pub(crate) const BUILDER_REQUESTS: [(&str, &str); 2] = [("cpu", "500m"), ("memory", "1Gi")];
-/// The builder container's limits, likewise (CKV_K8S_11/13: a build never runs unbounded).
+/// The builder container's limits, likewise (checkov `CKV_K8S_11`/`13`: a build never runs unbounded).
 pub(crate) const BUILDER_LIMITS: [(&str, &str); 2] = [("cpu", "2"), ("memory", "4Gi")];
 
 /// The builder container's final `(limits, requests)`: the Task's own (and what the

@@ -17,6 +17,7 @@ mod service;
 mod volumes;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -159,8 +160,13 @@ pub(crate) fn resolve(
     if opts.strict {
         enforce::warn_overrides(&mut ck);
     }
-    let task: TaskSpec = match serde_json::from_value(Value::Object(merged.value.clone())) {
+    let task: TaskSpec = match serde_path_to_error::deserialize(Value::Object(merged.value.clone()))
+    {
         Ok(t) => t,
+        Err(e) if e.inner().to_string().contains("floating point") => {
+            errors.push(whole_number_error(&ck, e.path()));
+            return Err(errors);
+        }
         Err(e) => {
             // The Task passed the schema, so the profile's contribution is at fault.
             errors.push(Diagnostic::new(ErrorKind::InvalidProfile {
@@ -245,6 +251,37 @@ pub(crate) fn resolve(
             name: task.name,
         },
     })
+}
+
+/// `fs_group: 1.0` passes the schema (JSON Schema counts 1.0 as an integer) but not a
+/// whole-number field: say so at the value, wherever it was written.
+fn whole_number_error(ck: &Checker<'_>, path: &serde_path_to_error::Path) -> Diagnostic {
+    let mut pointer = String::new();
+    let mut field = String::new();
+    for seg in path {
+        if let serde_path_to_error::Segment::Seq { index } = seg {
+            let _ = write!(pointer, "/{index}");
+            let _ = write!(field, "[{index}]");
+        } else {
+            let name = seg.to_string();
+            pointer.push('/');
+            pointer.push_str(&crate::yaml::Pointer::escape(&name));
+            if !field.is_empty() {
+                field.push('.');
+            }
+            field.push_str(&name);
+        }
+    }
+    let (file, span) = ck.locate(&pointer);
+    let written = file.text.get(span.clone()).unwrap_or_default().to_owned();
+    let whole = written.split('.').next().unwrap_or_default().to_owned();
+    Diagnostic::new(ErrorKind::WrongType {
+        field,
+        expected: "a whole number".into(),
+        found: format!("`{written}`"),
+    })
+    .at(&file, span, "expected a whole number")
+    .with_help(format!("write it without a fraction: `{whole}`"))
 }
 
 /// Repeats within the Task's own keyed lists (env names, volume names, node selector
