@@ -98,6 +98,13 @@ fn quantity_fix(text: &str) -> Option<String> {
     })
 }
 
+/// A number as the user wrote it (`18446744073709551616`, not `1.8446744073709552e+19`).
+fn as_written(text: &str, span: &std::ops::Range<usize>, value: &Value) -> String {
+    text.get(span.clone())
+        .filter(|t| !t.is_empty() && t.parse::<f64>().is_ok())
+        .map_or_else(|| value.to_string(), str::to_owned)
+}
+
 fn type_phrase(schema_type: &Value) -> String {
     let one = |t: &str| match t {
         "string" => "a string",
@@ -353,15 +360,21 @@ pub(super) fn diagnose(c: &Compiled, doc: &Document, err: &ValidationError<'_>) 
             .at(file, doc.spans.key(&key_ptr), "invalid key")
         }
         ValidationErrorKind::Minimum { limit }
-        | ValidationErrorKind::ExclusiveMinimum { limit } => Diagnostic::new(out_of_range(
-            format!("{instance} is below the minimum {limit}"),
-        ))
-        .at(file, value_span, format!("must be at least {limit}")),
+        | ValidationErrorKind::ExclusiveMinimum { limit } => {
+            Diagnostic::new(out_of_range(format!(
+                "{} is below the minimum {limit}",
+                as_written(&file.text, &value_span, instance)
+            )))
+            .at(file, value_span, format!("must be at least {limit}"))
+        }
         ValidationErrorKind::Maximum { limit }
-        | ValidationErrorKind::ExclusiveMaximum { limit } => Diagnostic::new(out_of_range(
-            format!("{instance} is above the maximum {limit}"),
-        ))
-        .at(file, value_span, format!("must be at most {limit}")),
+        | ValidationErrorKind::ExclusiveMaximum { limit } => {
+            Diagnostic::new(out_of_range(format!(
+                "{} is above the maximum {limit}",
+                as_written(&file.text, &value_span, instance)
+            )))
+            .at(file, value_span, format!("must be at most {limit}"))
+        }
         ValidationErrorKind::MinLength { limit: 1 } => {
             Diagnostic::new(length("must not be empty".into())).at(file, value_span, "empty")
         }

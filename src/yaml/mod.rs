@@ -178,6 +178,24 @@ fn yaml_error(file: &Arc<SourceFile>, err: &serde_saphyr::Error) -> Diagnostic {
             "too deep",
             None,
         )
+    } else if let Some(rest) = message.strip_prefix("budget breached: ") {
+        // The budget's variant name, in words: `Documents { documents: 10001 }`.
+        let name = rest.split([' ', '{']).next().unwrap_or(rest);
+        let message = match name {
+            "Documents" => "more than 10000 documents in one file".to_owned(),
+            "Nodes" => "more than 1000000 nodes in one file".to_owned(),
+            other => {
+                let mut words = String::new();
+                for c in other.chars() {
+                    if c.is_ascii_uppercase() && !words.is_empty() {
+                        words.push(' ');
+                    }
+                    words.push(c.to_ascii_lowercase());
+                }
+                format!("too many {words} in one file")
+            }
+        };
+        (ErrorKind::YamlLimit { message }, "here", None)
     } else if message.contains("budget") || message.contains("limit") {
         (ErrorKind::YamlLimit { message }, "here", None)
     } else if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
@@ -200,11 +218,57 @@ fn yaml_error(file: &Arc<SourceFile>, err: &serde_saphyr::Error) -> Diagnostic {
     } else {
         (ErrorKind::YamlSyntax { message }, "here", None)
     };
+    if let ErrorKind::YamlSyntax { message } = &kind
+        && let Some((span, help)) = indentation_help(file, &span, message)
+    {
+        return Diagnostic::new(kind).at(file, span, "here").with_help(help);
+    }
     let d = Diagnostic::new(kind).at(file, span, label);
     match help {
         Some(h) => d.with_help(h),
         None => d,
     }
+}
+
+/// Help for the parser's tab and indentation errors: the tab itself underlined, or (at
+/// the parser's place) the line's indentation compared with the line above.
+fn indentation_help(
+    file: &SourceFile,
+    span: &Range<usize>,
+    message: &str,
+) -> Option<(Range<usize>, String)> {
+    let text = &file.text;
+    let line_start = text[..span.start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or_default();
+    if message.contains("tab") {
+        let tab = line_start + line.find('\t')?;
+        return Some((
+            tab..tab + 1,
+            "indent with spaces: YAML does not allow tabs in indentation".into(),
+        ));
+    }
+    if !message.contains("not allowed in this context") {
+        return None;
+    }
+    let indent = |l: &str| l.len() - l.trim_start_matches(' ').len();
+    let above = text[..line_start]
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))?;
+    let (here, there) = (indent(line), indent(above));
+    let relation = match here.cmp(&there) {
+        std::cmp::Ordering::Greater => "more",
+        std::cmp::Ordering::Less => "less",
+        std::cmp::Ordering::Equal => return None,
+    };
+    Some((
+        span.clone(),
+        format!(
+            "indent with spaces so keys of one mapping line up: this line is indented {relation} ({here} spaces) than the line above ({there})"
+        ),
+    ))
 }
 
 /// Byte range of a parser location: its byte span when known, else its line and column
@@ -594,6 +658,30 @@ mod tests {
         assert_eq!(err.kind.code(), "yaml::undefined_alias");
         assert_eq!(err.to_string(), "alias `*nope` is not defined");
         assert_eq!(err.line_col(), Some((2, 9)));
+    }
+
+    #[test]
+    fn tab_and_indentation_errors_help() {
+        let err = parse_str("name: a\nfunction:\n\timage: x\n").unwrap_err();
+        assert_eq!(err.line_col(), Some((3, 1)));
+        assert!(err.help.unwrap().contains("indent with spaces"));
+        let err = parse_str("name: a\nfunction:\n  image: x\n   args: [x]\n").unwrap_err();
+        assert!(
+            err.help
+                .unwrap()
+                .contains("indented more (3 spaces) than the line above (2)")
+        );
+    }
+
+    #[test]
+    fn budget_messages_are_words() {
+        let text = "a: 1\n---\n".repeat(10_001);
+        let err = parse_str(&text).unwrap_err();
+        assert_eq!(err.kind.code(), "yaml::limit");
+        assert_eq!(
+            err.to_string(),
+            "YAML safety limit exceeded: more than 10000 documents in one file"
+        );
     }
 
     #[test]
