@@ -10,16 +10,7 @@ cd "$(dirname "$0")/.."
 REFEREE="${1:-../shared/referee}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-n=0
-for expected in fixtures/*/*/expected; do
-  [ -f "$expected/stderr" ] && continue
-  case_dir="$(dirname "$expected")"
-  dest="$work/$(basename "$(dirname "$case_dir")")-$(basename "$case_dir")"
-  cp -R "$expected" "$dest"
-  n=$((n + 1))
-done
-cargo run --quiet --locked -- render examples/ -o "$work/examples"
-echo "referee-golden: $n fixture trees and examples/"
+scripts/golden-trees.sh "$work" | sed 's/^golden-trees:/referee-golden:/'
 # The Task schema as editors use it: every single-document Task of a successful case and
 # every example must be valid under an independent validator (check-jsonschema).
 venv="${REFEREE_VENV:-$HOME/.cache/referees}"

@@ -3,15 +3,15 @@
 
 use std::io::Read;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, Format};
 use crate::command;
 use crate::outcome::{Outcome, Terminal};
 
 /// Runs one command line.
 pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
     let input = match &cli.command {
-        Command::Render(a) => Some(&a.input),
-        Command::Diff(a) => Some(&a.input),
+        Command::Render(a) if !a.project.active() => Some(&a.input),
+        Command::Diff(a) if !a.project.active() => Some(&a.input),
         Command::Check(a) => Some(&a.input),
         _ => None,
     };
@@ -25,6 +25,17 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
             ),
         );
     }
+    let format = match &cli.command {
+        Command::Render(a) => Some(a.input.format),
+        Command::Check(a) => Some(a.input.format),
+        _ => None,
+    };
+    if format == Some(Format::Markdown) {
+        return Outcome::usage(
+            "`--format markdown` is a report of `diff`",
+            Some("use `--format human`, `json` or `github` for diagnostics"),
+        );
+    }
     match cli.command {
         Command::Render(args) => command::render::run(&args, stdin, terminal),
         Command::Diff(args) => command::diff::run(&args, stdin, terminal),
@@ -32,7 +43,9 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
         Command::Profiles { command } => command::profiles::run(command, stdin, terminal),
         Command::Explain { field } => command::explain::run(&field),
         Command::Schema { kind } => command::misc::schema(kind),
-        Command::Man => command::misc::man(),
+        Command::Import { paths } => command::import::run(&paths, stdin, terminal),
+        Command::Man { path } => command::misc::man(&path),
+        Command::Version { format } => command::misc::version(format),
         Command::Completions { shell } => command::misc::completions(shell),
     }
 }

@@ -19,7 +19,8 @@ pub enum Command {
     /// Render in memory and compare with a folder written by `render -o`: exit 0 when
     /// identical, 1 on drift (or invalid input).
     Diff(DiffArgs),
-    /// Validate Tasks without rendering; exit 1 on any error.
+    /// Validate Tasks without rendering, and lint them (warnings); exit 1 on any
+    /// error (with --strict, on any warning).
     Check(CheckArgs),
     /// List the profiles, or show one rendered for a Task.
     Profiles {
@@ -36,8 +37,25 @@ pub enum Command {
         #[arg(value_name = "FIELD", default_value = "")]
         field: String,
     },
-    /// Print the manual page (roff), e.g. `taskrender man > taskrender.1`.
-    Man,
+    /// Turn the reference platform's exported entities (functions, tasks, runs; JSON or
+    /// YAML) into Task files, printed as one YAML stream.
+    Import {
+        /// Entity files (`-` for stdin).
+        #[arg(value_name = "FILE", required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Print a manual page (roff): `taskrender man > taskrender.1`, or one subcommand's,
+    /// `taskrender man profiles show > taskrender-profiles-show.1`.
+    Man {
+        /// The subcommand (and its subcommand) whose page to print.
+        #[arg(value_name = "SUBCOMMAND")]
+        path: Vec<String>,
+    },
+    /// Print the version; `--format json` adds the build and what it renders against.
+    Version {
+        #[arg(long, value_enum, default_value_t = VersionFormat::Human)]
+        format: VersionFormat,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -105,22 +123,55 @@ pub enum Format {
     Json,
     /// GitHub Actions workflow commands (`::error file=…,line=…::message`).
     Github,
+    /// `diff` only: a review report in Markdown on stdout (a pull-request comment:
+    /// resources, exposure, collapsed diffs); diagnostics as `human`. With `diff`, `json`
+    /// also writes the report's data on stdout.
+    Markdown,
 }
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// The folder to compare with.
-    #[arg(long, value_name = "DIR")]
-    pub against: PathBuf,
+    /// The folder to compare with (with --env or --all-envs: the environment's `output`).
+    #[arg(long, value_name = "DIR", required_unless_present_any = ["env", "all_envs"], conflicts_with_all = ["env", "all_envs"])]
+    pub against: Option<PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+/// Environments of the project file (`taskrender.yaml`) instead of PATHs.
+#[derive(Debug, Args)]
+pub struct ProjectArgs {
+    /// Use environment NAME of the project file: its Tasks, profiles, variables, namespace
+    /// and output folder (command-line options win).
+    #[arg(long, value_name = "NAME", conflicts_with = "all_envs")]
+    pub env: Option<String>,
+    /// Every environment of the project file, in name order.
+    #[arg(long)]
+    pub all_envs: bool,
+    /// The project file.
+    #[arg(
+        long = "project",
+        value_name = "FILE",
+        default_value = "taskrender.yaml"
+    )]
+    pub file: PathBuf,
+}
+
+impl ProjectArgs {
+    /// Whether environments replace PATHs.
+    pub(crate) fn active(&self) -> bool {
+        self.env.is_some() || self.all_envs
+    }
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Also warn where a profile's `enforce` overrides a value the Task set.
+    /// Also warn where a profile's `enforce` overrides a value the Task set, and exit 1 on
+    /// any warning (the lints included).
     #[arg(long)]
     pub strict: bool,
 }
@@ -134,12 +185,14 @@ pub struct RenderArgs {
     pub output: Option<PathBuf>,
     /// Print the Dockerfiles of build Tasks to stdout instead of the objects (each after a
     /// comment line naming its Task). Without it, Dockerfiles are written only with -o.
-    #[arg(long, conflicts_with = "output")]
+    #[arg(long, conflicts_with_all = ["output", "env", "all_envs"])]
     pub dockerfile: bool,
     /// With -o: delete the files an earlier run wrote (listed in DIR/.taskrender-manifest)
     /// that this run no longer renders. Files taskrender did not write are never touched.
-    #[arg(long, requires = "output")]
+    #[arg(long)]
     pub prune: bool,
+    #[command(flatten)]
+    pub project: ProjectArgs,
 }
 
 fn key_value(value: &str) -> Result<(String, String), String> {
@@ -175,10 +228,18 @@ fn dns_label(value: &str) -> Result<String, String> {
     }
 }
 
+/// How `taskrender version` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VersionFormat {
+    Human,
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SchemaKind {
     Task,
     Profile,
+    Project,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

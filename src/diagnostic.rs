@@ -111,9 +111,6 @@ error_kinds! {
     /// A volume mounts an existing claim (`claim_name`) and also sets what only a new claim has.
     "volume::claim_conflict" => ClaimConflict { field: String, problem: String }
         = "invalid `{field}`: {problem}",
-    /// A new `persistent_volume_claim` without `spec.size`.
-    "volume::missing_size" => ClaimWithoutSize { field: String, parent: String }
-        = "missing `{field}` in {parent}",
     /// A `build` Task whose name leaves no room for the builder Job's `-build` suffix.
     "build::name_too_long" => BuildNameTooLong { field: String, problem: String }
         = "invalid `{field}`: {problem}",
@@ -148,6 +145,13 @@ error_kinds! {
     "profile::unknown" => UnknownProfile { name: String } = "unknown profile `{name}`",
     /// A profile template failed to render (syntax, undefined variable, fuel exhausted).
     "profile::template" => ProfileTemplate { message: String } = "profile template error: {message}",
+    /// A template expression that is not a whole YAML value (inside quotes, or next to other text).
+    "profile::template_placement" => TemplatePlacement
+        = "a template expression must be a whole YAML value",
+    /// A template uses what the profile template language leaves out (`*`, `{% set %}`,
+    /// macros, an amplifying filter) or exceeds its size limits.
+    "profile::template_subset" => TemplateSubset { what: String }
+        = "profile templates may not use {what}",
     /// Profiles whose `extends` lead back to themselves.
     "profile::cycle" => ProfileCycle { cycle: String } = "profiles extend each other in a cycle: {cycle}",
     /// A patch that would change which object it patches.
@@ -172,7 +176,10 @@ error_kinds! {
     /// A rendered object is larger than the API server accepts in one request (3 MiB).
     "task::object_too_large" => ObjectTooLarge { kind: String, name: String, size: usize }
         = "the {kind} `{name}` would be {size} bytes, more than the 3145728 (3 MiB) the API server accepts",
-    /// A `serve` Task's name is not a DNS-1035 label (its Service cannot start with a digit).
+    /// A `serve` Task's name is not a DNS-1035 label: it also names the Service, and a
+    /// Service name starting with a digit is refused by every Kubernetes release before the
+    /// `RelaxedServiceNameValidation` feature (kube-apiserver 1.37 accepts `1web`; the
+    /// rendered output is meant for older clusters too).
     "service::name" => ServiceName { name: String }
         = "a `serve` Task's name must start with a letter: `{name}` also names its Service",
     /// A `nodePort` outside the cluster's default node port range, 30000–32767.
@@ -188,16 +195,12 @@ error_kinds! {
     /// `ephemeral-storage`, `hugepages-<size>`) nor domain-qualified (`nvidia.com/gpu`).
     "resources::name" => ResourceName { field: String, problem: String }
         = "invalid `{field}`: {problem}",
-    /// An extended resource (`nvidia.com/gpu`) or huge pages requested without a limit:
-    /// they cannot be overcommitted.
+    /// Huge pages requested without a limit: they cannot be overcommitted.
     "resources::limit_required" => LimitRequired { resource: String }
         = "`{resource}` is requested without a limit: it cannot be overcommitted",
-    /// An extended resource's or huge pages' request differs from its limit.
+    /// A huge pages request that differs from its limit.
     "resources::request_not_limit" => RequestNotLimit { resource: String, request: String, limit: String }
         = "request `{resource}: {request}` must equal its limit `{limit}`",
-    /// An extended resource (`nvidia.com/gpu`) given a fractional quantity.
-    "resources::not_integer" => NotInteger { resource: String, value: String }
-        = "`{resource}: {value}` must be a whole number",
     /// A huge pages quantity that is not a whole number of pages (`hugepages-2Mi: 3Mi`), or
     /// a `hugepages-<size>` whose size is not a quantity.
     "resources::hugepages_size" => HugePagesSize { resource: String, value: String }
@@ -236,6 +239,98 @@ error_kinds! {
     /// A profile file that is not a valid profile.
     "profile::invalid" => InvalidProfile { name: String, problem: String }
         = "invalid profile `{name}`: {problem}",
+    /// A platform function name that is not a DNS-1123 label is normalised (a warning).
+    "task::name_normalised" => NameNormalised { original: String, used: String }
+        = "name `{original}` is not a DNS-1123 label; using `{used}`",
+    /// A name with no letter or digit to make a DNS-1123 label from.
+    "task::name_unusable" => NameUnusable { original: String }
+        = "name `{original}` has no letter or digit to make a DNS-1123 label from",
+    /// An id, count or port written as a digit string is out of its range.
+    "task::digits_range" => DigitsRange { field: String, value: String, min: u32, max: u32 }
+        = "`{field}: \"{value}\"` is not between {min} and {max}",
+    /// `resources` mixes two shapes (Kubernetes `requests`/`limits`, scalar, per-resource).
+    "resources::mixed_shapes" => MixedShapes { first: String, second: String }
+        = "`resources.{first}` and `resources.{second}` are two shapes of resources",
+    /// An extended resource (such as `nvidia.com/gpu`) is requested without a limit.
+    "resources::extended_no_limit" => ExtendedNoLimit { resource: String }
+        = "extended resource `{resource}` has a request but no limit",
+    /// An extended resource's request differs from its limit.
+    "resources::extended_unequal" => ExtendedUnequal { resource: String, request: String, limit: String }
+        = "extended resource `{resource}`: request `{request}` differs from limit `{limit}`",
+    /// An extended resource that is not a whole number.
+    "resources::extended_fraction" => ExtendedFraction { resource: String, value: String }
+        = "extended resource `{resource}` must be a whole number, found `{value}`",
+    /// `resources.disk` where another volume is mounted at `/shared` already.
+    "resources::disk_conflict" => DiskConflict { field: String }
+        = "`resources.disk` mounts a scratch volume at `/shared`, which `{field}` uses already",
+    /// `resources.disk` on `build`, which ignores it (a warning).
+    "resources::disk_on_build" => DiskOnBuild = "`resources.disk` is ignored by `build`",
+    /// A secret-store key on a Task with no `project` and no profile `secret_store`.
+    "secret::no_store" => NoSecretStore { key: String }
+        = "secret-store key `{key}` needs the store's name",
+    /// A `function.source` URL scheme taskrender cannot fetch for this action.
+    "source::scheme" => SourceScheme { scheme: String, action: String }
+        = "`function.source` scheme `{scheme}://` is not supported on `{action}`",
+    /// A `function.source` URL with credentials in it (they would be rendered in clear).
+    "source::credentials" => SourceCredentials
+        = "`function.source` has credentials in its URL",
+    /// An inline `function.source` that cannot become a file.
+    "source::inline" => InlineSource { problem: String } = "invalid inline `function.source`: {problem}",
+    /// Inline content beside a remote ref in `function.source` (a warning: the ref wins).
+    "source::content_ignored" => SourceContentIgnored { field: String }
+        = "`function.source.{field}` is ignored beside a remote `source`",
+    /// `function.source` needs `/shared`, which a volume of the Task takes otherwise.
+    "source::shared_volume" => SharedVolume { field: String }
+        = "`function.source` needs the volume name `shared`, which `{field}` uses already",
+    /// A run parameter on `build`: kept for the image's later runs, ignored by the build (a warning).
+    "build::run_parameter" => RunParameterOnBuild { field: String }
+        = "`{field}` applies to later runs of the image; the build ignores it",
+    /// `function.base_image` on job, serve or deploy: used by builds only (a warning).
+    "task::base_image_ignored" => BaseImageIgnored { action: String }
+        = "`function.base_image` is used by builds only; `{action}` ignores it",
+    /// `import`: a document that is not a container entity is skipped (a warning).
+    "import::not_an_entity" => ImportNotEntity { found: String }
+        = "not a container entity ({found}); skipped",
+    /// `import`: a task or run whose function is not among the inputs.
+    "import::no_function" => ImportNoFunction { task: String }
+        = "no function entity for task of `{task}`",
+    /// `import`: a function without a task: a Task needs an action.
+    "import::no_task" => ImportNoTask { function: String }
+        = "function `{function}` has no task entity",
+    /// `import`: a function spec field that no Task has is left out (a warning).
+    "import::ignored_field" => ImportIgnored { field: String }
+        = "`{field}` is not a container function field; left out",
+    /// `function.image_from` that names no `build` Task of the run, or sits beside `image`.
+    "build::image_from" => ImageFrom { name: String, problem: String }
+        = "`function.image_from: {name}`: {problem}",
+    /// A document that is a Kubernetes object (`apiVersion` and `kind`), not a Task: often an
+    /// output folder inside the input folder.
+    "task::kubernetes_object" => KubernetesObject { kind: String, api_version: String }
+        = "a Kubernetes `{kind}` (`{api_version}`), not a Task",
+    /// `check`: `${VAR}` in a command, argument or env value; a deployment tool that
+    /// substitutes variables (Flux's `postBuild`) would replace it before the container sees it.
+    "lint::substitution" => Substitution { field: String, variable: String }
+        = "`{field}` holds `{variable}`, which a GitOps tool may substitute",
+    /// `check`: an image without a tag, or tagged `latest`: what runs changes without a commit.
+    "lint::mutable_image" => MutableImage { image: String, problem: String }
+        = "image `{image}` {problem}",
+    /// `check`: a `deploy` or `serve` Task with more than one replica and a new
+    /// `ReadWriteOnce` claim, which pods on different nodes cannot share.
+    "lint::shared_claim" => SharedClaim { volume: String, replicas: i32 }
+        = "{replicas} replicas share the new `ReadWriteOnce` claim of volume `{volume}`",
+    /// `check`: no `run_as_user` (from the Task or its profile): an image whose user is root
+    /// fails `runAsNonRoot` when the pod starts.
+    "lint::no_run_as_user" => NoRunAsUser { name: String }
+        = "Task `{name}` sets no `run_as_user`",
+    /// A project file (`taskrender.yaml`) that does not fit its schema.
+    "project::invalid" => InvalidProject { path: String, problem: String }
+        = "invalid project file `{path}`: {problem}",
+    /// `--env NAME` names no environment of the project file.
+    "project::unknown_env" => UnknownEnvironment { name: String, known: String }
+        = "no environment `{name}` in the project file (it has {known})",
+    /// `check`: a build destination without a registry host: Kaniko would push to Docker Hub.
+    "lint::no_registry" => NoRegistry { destination: String }
+        = "build destination `{destination}` names no registry",
 }
 
 /// How bad a diagnostic is. Only errors change the exit code.
@@ -384,16 +479,34 @@ impl SourceCode for SourceFile {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, miette::MietteError> {
-        let inner = self
-            .text
-            .read_span(span, context_lines_before, context_lines_after)?;
+        // miette reads from the start of the text for every excerpt (quadratic in problems
+        // × file size): give it only the lines the excerpt needs, from the line index.
+        let lines = self.lines();
+        let start = span.offset().min(self.text.len());
+        let window = lines.excerpt(
+            &self.text,
+            start..start + span.len(),
+            context_lines_before,
+            context_lines_after,
+            crate::lines::MAX_SHOWN_LINE,
+        );
+        let local = SourceSpan::new((start - window.start).into(), span.len());
+        let inner = self.text[window.clone()].read_span(
+            &local,
+            context_lines_before,
+            context_lines_after,
+        )?;
+        let first_line = lines.miette_lines_before(window.start);
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
-            *inner.span(),
-            inner.line(),
+            SourceSpan::new(
+                (inner.span().offset() + window.start).into(),
+                inner.span().len(),
+            ),
+            inner.line() + first_line,
             inner.column(),
-            inner.line_count(),
+            inner.line_count() + first_line,
         )))
     }
 }
@@ -431,6 +544,108 @@ pub(crate) fn did_you_mean<'a>(
 mod tests {
     use super::*;
 
+    /// Codes are public API: changing this list is a breaking change for users' scripts.
+    const STABLE_CODES: &[&str] = &[
+        "build::dockerfile_too_large",
+        "build::image_from",
+        "build::instruction",
+        "build::missing_base_image",
+        "build::name_too_long",
+        "build::reserved_volume",
+        "build::run_parameter",
+        "import::ignored_field",
+        "import::no_function",
+        "import::no_task",
+        "import::not_an_entity",
+        "io::no_task_files",
+        "io::not_utf8",
+        "io::profiles_dir",
+        "io::read",
+        "io::too_large",
+        "io::write",
+        "lint::mutable_image",
+        "lint::no_registry",
+        "lint::no_run_as_user",
+        "lint::shared_claim",
+        "lint::substitution",
+        "profile::cycle",
+        "profile::enforced",
+        "profile::invalid",
+        "profile::patch_identity",
+        "profile::patch_invalid",
+        "profile::patch_unknown_field",
+        "profile::template",
+        "profile::template_placement",
+        "profile::template_subset",
+        "profile::unknown",
+        "project::invalid",
+        "project::unknown_env",
+        "resources::disk_conflict",
+        "resources::disk_on_build",
+        "resources::extended_fraction",
+        "resources::extended_no_limit",
+        "resources::extended_unequal",
+        "resources::hugepages_alone",
+        "resources::hugepages_size",
+        "resources::limit_required",
+        "resources::mixed_shapes",
+        "resources::name",
+        "resources::request_not_limit",
+        "schedule::invalid_key",
+        "schedule::label_value",
+        "schedule::no_terms",
+        "schedule::selector_values",
+        "schedule::toleration_operator",
+        "schedule::toleration_seconds",
+        "schedule::topology_key",
+        "schedule::weight",
+        "schema::enum",
+        "schema::invalid_key",
+        "schema::invalid_value",
+        "schema::length",
+        "schema::missing_field",
+        "schema::pattern",
+        "schema::range",
+        "schema::type",
+        "schema::unknown_field",
+        "schema::wrong_action",
+        "secret::no_store",
+        "service::name",
+        "service::no_ports",
+        "service::node_port_range",
+        "service::node_port_type",
+        "service::target_port_twice",
+        "source::content_ignored",
+        "source::credentials",
+        "source::inline",
+        "source::scheme",
+        "source::shared_volume",
+        "task::annotations_too_large",
+        "task::base_image_ignored",
+        "task::command_syntax",
+        "task::digits_range",
+        "task::duplicate",
+        "task::duplicate_name",
+        "task::empty",
+        "task::key_too_long",
+        "task::kubernetes_object",
+        "task::name_normalised",
+        "task::name_unusable",
+        "task::not_a_mapping",
+        "task::object_too_large",
+        "task::request_above_limit",
+        "task::reserved_label",
+        "task::root_id",
+        "volume::claim_conflict",
+        "volume::mount_path_parent",
+        "yaml::duplicate_key",
+        "yaml::key_not_string",
+        "yaml::limit",
+        "yaml::merge_value",
+        "yaml::syntax",
+        "yaml::undefined_alias",
+    ];
+
     #[test]
     fn codes_are_unique_and_stable() {
         let mut codes = ErrorKind::CODES.to_vec();
@@ -438,80 +653,7 @@ mod tests {
         let before = codes.len();
         codes.dedup();
         assert_eq!(codes.len(), before, "duplicate diagnostic code");
-        // Codes are public API: changing this list is a breaking change for users' scripts.
-        assert_eq!(
-            codes,
-            [
-                "build::dockerfile_too_large",
-                "build::instruction",
-                "build::missing_base_image",
-                "build::name_too_long",
-                "build::reserved_volume",
-                "io::no_task_files",
-                "io::not_utf8",
-                "io::profiles_dir",
-                "io::read",
-                "io::too_large",
-                "io::write",
-                "profile::cycle",
-                "profile::enforced",
-                "profile::invalid",
-                "profile::patch_identity",
-                "profile::patch_invalid",
-                "profile::patch_unknown_field",
-                "profile::template",
-                "profile::unknown",
-                "resources::hugepages_alone",
-                "resources::hugepages_size",
-                "resources::limit_required",
-                "resources::name",
-                "resources::not_integer",
-                "resources::request_not_limit",
-                "schedule::invalid_key",
-                "schedule::label_value",
-                "schedule::no_terms",
-                "schedule::selector_values",
-                "schedule::toleration_operator",
-                "schedule::toleration_seconds",
-                "schedule::topology_key",
-                "schedule::weight",
-                "schema::enum",
-                "schema::invalid_key",
-                "schema::invalid_value",
-                "schema::length",
-                "schema::missing_field",
-                "schema::pattern",
-                "schema::range",
-                "schema::type",
-                "schema::unknown_field",
-                "schema::wrong_action",
-                "service::name",
-                "service::no_ports",
-                "service::node_port_range",
-                "service::node_port_type",
-                "service::target_port_twice",
-                "task::annotations_too_large",
-                "task::command_syntax",
-                "task::duplicate",
-                "task::duplicate_name",
-                "task::empty",
-                "task::key_too_long",
-                "task::not_a_mapping",
-                "task::object_too_large",
-                "task::request_above_limit",
-                "task::reserved_label",
-                "task::root_id",
-                "volume::claim_conflict",
-                "volume::missing_size",
-                "volume::mount_path_parent",
-                "yaml::duplicate_key",
-                "yaml::key_not_string",
-                "yaml::limit",
-                "yaml::merge_value",
-                "yaml::syntax",
-                "yaml::undefined_alias",
-            ]
-        );
+        assert_eq!(codes, STABLE_CODES);
     }
 
     /// `docs/codes.md`: every code, grouped by its domain, with when it fires. Bless with

@@ -48,7 +48,7 @@ fn generate_profile_schema() -> Value {
     );
     let task = generate_task_schema();
     let mut params = task["properties"].as_object().cloned().unwrap_or_default();
-    for key in ["name", "action", "profile"] {
+    for key in ["name", "action", "profile", "apiVersion", "kind"] {
         params.remove(key);
     }
     let mut defs = task["$defs"].as_object().cloned().unwrap_or_default();
@@ -168,7 +168,9 @@ fn add_action_rules(schema: &mut Value) {
         }
         if action != Action::Build {
             then["required"] = json!(["function"]);
-            then["properties"]["function"]["required"] = json!(["image"]);
+            // An image, or the build Task it comes from.
+            then["properties"]["function"]["if"] = json!({"required": ["image_from"]});
+            then["properties"]["function"]["else"] = json!({"required": ["image"]});
         }
         if action == Action::Deploy {
             then["properties"]["replicas"] = json!({"minimum": 1});

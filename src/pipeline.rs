@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, ErrorKind};
-use crate::emit::Output;
 use crate::plan::Origin;
 use crate::profile::{self, Catalog};
+use crate::render::Artifact;
 use crate::source;
 use crate::text::SourceFile;
 use crate::{render, resolve, schema, yaml};
@@ -30,12 +30,14 @@ pub(crate) struct Request {
     pub(crate) threads: usize,
     /// `check --strict`: warn where a profile's `enforce` overrides the Task.
     pub(crate) strict: bool,
+    /// `check`: run the `GitOps` lints (warnings) on every resolved Task.
+    pub(crate) lint: bool,
 }
 
 /// Everything the stages produced for a set of inputs.
 #[derive(Debug, Default)]
 pub(crate) struct Rendered {
-    pub(crate) outputs: Vec<Output>,
+    pub(crate) outputs: Vec<Artifact>,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) tasks: usize,
     pub(crate) files: usize,
@@ -51,19 +53,46 @@ pub(crate) fn run(request: &Request, stdin: &mut dyn Read) -> Rendered {
         catalog: &catalog,
         request,
     };
-    let per_file = par_map(&files, request.threads.max(1), |file| {
-        process_file(file, ctx)
-    });
+    let threads = request.threads.max(1);
+    let per_file = par_map(&files, threads, |file| resolve_file(file, ctx));
     let mut result = Rendered {
         files: files.len(),
         ..Rendered::default()
     };
+    // Builds are resolved before the Tasks that run their images (`function.image_from`).
+    let builds = builds(&per_file);
     let mut ids = Vec::new();
-    for (file_ids, outputs, diags, tasks) in per_file {
-        ids.extend(file_ids);
-        result.outputs.extend(outputs);
+    let mut per_file_diagnostics = Vec::with_capacity(per_file.len());
+    let mut stages = Vec::new();
+    for file in per_file {
+        let mut diags = file.diagnostics;
+        for mut stage in file.stages {
+            match link(&mut stage, &builds) {
+                Ok(()) => stages.push((ids.len(), stage)),
+                Err(d) => diags.push(d),
+            }
+        }
+        ids.extend(file.ids);
+        per_file_diagnostics.push((ids.len(), diags));
+        result.tasks += file.tasks;
+    }
+    let rendered = par_map(&stages, threads, |(_, stage)| {
+        let artifacts = render::render(&stage.resolved.plan, &stage.profile)?;
+        match too_large(&artifacts, &stage.resolved.origin) {
+            Some(d) => Err(vec![d]),
+            None => Ok(artifacts),
+        }
+    });
+    // Diagnostics keep file order: each file's, then its render errors.
+    let mut rendered = stages.iter().map(|(at, _)| *at).zip(rendered).peekable();
+    for (end, diags) in per_file_diagnostics {
         diagnostics.extend(diags);
-        result.tasks += tasks;
+        while let Some((_, artifacts)) = rendered.next_if(|(at, _)| *at < end) {
+            match artifacts {
+                Ok(artifacts) => result.outputs.extend(artifacts),
+                Err(errors) => diagnostics.extend(errors),
+            }
+        }
     }
     diagnostics.extend(collisions(&ids));
     // A broken profile is reported once, however many Tasks use it.
@@ -98,15 +127,122 @@ struct TaskId {
     origin: Origin,
 }
 
-type FileResult = (Vec<TaskId>, Vec<Output>, Vec<Diagnostic>, usize);
+/// A resolved Task waiting to be rendered.
+struct Stage {
+    resolved: resolve::Resolved,
+    profile: Arc<profile::Profile>,
+}
 
-fn process_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
+/// One file, resolved: the Tasks to render, in document order.
+#[derive(Default)]
+struct FileResult {
+    ids: Vec<TaskId>,
+    stages: Vec<Stage>,
+    diagnostics: Vec<Diagnostic>,
+    tasks: usize,
+    /// Names of `build` Tasks that did not resolve (their errors are reported already).
+    failed_builds: Vec<String>,
+}
+
+/// Every `build` Task of the run: its image, or `None` when it failed; and the names of
+/// the other Tasks with their action.
+struct Builds {
+    images: BTreeMap<String, Option<String>>,
+    others: BTreeMap<String, &'static str>,
+}
+
+fn builds(files: &[FileResult]) -> Builds {
+    let mut images = BTreeMap::new();
+    let mut others = BTreeMap::new();
+    for file in files {
+        for name in &file.failed_builds {
+            images.entry(name.clone()).or_insert(None);
+        }
+        for stage in &file.stages {
+            let plan = &stage.resolved.plan;
+            match &plan.workload {
+                crate::plan::Workload::Build { build, .. } => {
+                    images
+                        .entry(plan.name.clone())
+                        .or_insert_with(|| Some(build.destination.clone()));
+                }
+                crate::plan::Workload::Job(_) => {
+                    others.insert(plan.name.clone(), "job");
+                }
+                crate::plan::Workload::Serve { .. } => {
+                    others.insert(plan.name.clone(), "serve");
+                }
+                crate::plan::Workload::Deploy { .. } => {
+                    others.insert(plan.name.clone(), "deploy");
+                }
+            }
+        }
+    }
+    Builds { images, others }
+}
+
+/// Fills in the image of a Task that runs a build's (`function.image_from`).
+fn link(stage: &mut Stage, builds: &Builds) -> Result<(), Diagnostic> {
+    let Some(from) = &stage.resolved.image_from else {
+        return Ok(());
+    };
+    let problem = match builds.images.get(&from.build) {
+        Some(Some(image)) => {
+            stage.resolved.plan.pod.image.clone_from(image);
+            return Ok(());
+        }
+        Some(None) => {
+            return Err(Diagnostic::new(ErrorKind::ImageFrom {
+                name: from.build.clone(),
+                problem: "that build Task has errors".into(),
+            })
+            .at(
+                &stage.resolved.origin.file,
+                from.span.clone(),
+                "its image is unknown",
+            )
+            .with_help("fix the build Task's errors above"));
+        }
+        None => match builds.others.get(&from.build) {
+            Some(action) => format!("`{}` is a `{action}` Task, not a `build`", from.build),
+            None => "no `build` Task of that name in this run".to_owned(),
+        },
+    };
+    let mut names: Vec<&str> = builds.images.keys().map(String::as_str).collect();
+    names.dedup();
+    let help = if builds.others.contains_key(&from.build) {
+        "name a `build` Task of this run, or give the image itself as `function.image`".to_owned()
+    } else if names.is_empty() {
+        "render the build Task in the same command, such as `taskrender render build.yaml run.yaml`"
+            .to_owned()
+    } else {
+        format!("build Tasks of this run: {}", names.join(", "))
+    };
+    Err(Diagnostic::new(ErrorKind::ImageFrom {
+        name: from.build.clone(),
+        problem,
+    })
+    .at(
+        &stage.resolved.origin.file,
+        from.span.clone(),
+        "unknown build",
+    )
+    .with_help(help))
+}
+
+fn resolve_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
     let documents = match yaml::parse(file) {
         Ok(d) => d,
-        Err(e) => return (Vec::new(), Vec::new(), vec![e], 0),
+        Err(e) => {
+            return FileResult {
+                diagnostics: vec![e],
+                ..FileResult::default()
+            };
+        }
     };
     let mut ids = Vec::new();
-    let mut outputs = Vec::new();
+    let mut stages = Vec::new();
+    let mut failed_builds = Vec::new();
     let mut diagnostics = Vec::new();
     let tasks = documents.len();
     for doc in &documents {
@@ -121,6 +257,10 @@ fn process_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
                     .at(file, span, "expected `name: …`, `action: …` and the other parameters")
                     .with_help("a Task is a mapping such as `{name: train, action: job, function: {image: busybox}}`"),
             );
+            continue;
+        }
+        if let Some(d) = kubernetes_object(doc) {
+            diagnostics.push(d);
             continue;
         }
         let errors = schema::validate(doc);
@@ -140,48 +280,78 @@ fn process_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
             strict: ctx.request.strict,
         };
         match resolve::resolve(doc, &profile, options) {
-            Ok(resolved) => {
-                diagnostics.extend(resolved.warnings);
-                match render::render(&resolved.plan, &profile) {
-                    Ok(artifacts) => match too_large(&artifacts, &resolved.origin) {
-                        Some(d) => diagnostics.push(d),
-                        None => outputs.extend(artifacts.iter().map(crate::emit::prepare)),
-                    },
-                    Err(errors) => diagnostics.extend(errors),
+            Ok(mut resolved) => {
+                diagnostics.append(&mut resolved.warnings);
+                if ctx.request.lint {
+                    diagnostics.extend(crate::lint::lint(doc, &resolved.plan));
                 }
                 ids.push(TaskId {
-                    name: resolved.plan.name,
-                    namespace: resolved.plan.namespace,
-                    origin: resolved.origin,
+                    name: resolved.plan.name.clone(),
+                    namespace: resolved.plan.namespace.clone(),
+                    origin: resolved.origin.clone(),
                 });
+                stages.push(Stage { resolved, profile });
             }
-            Err(errors) => diagnostics.extend(errors),
+            Err(errors) => {
+                diagnostics.extend(errors);
+                if doc.value.get("action").and_then(serde_json::Value::as_str) == Some("build")
+                    && let Some(name) = doc.value.get("name").and_then(serde_json::Value::as_str)
+                {
+                    failed_builds.push(resolve::dns_label(name, 63));
+                }
+            }
         }
     }
-    (ids, outputs, diagnostics, tasks)
+    FileResult {
+        ids,
+        stages,
+        diagnostics,
+        tasks,
+        failed_builds,
+    }
+}
+
+/// A document with an `apiVersion` other than a Task's and a `kind`: a Kubernetes object
+/// (often a rendered one read back), reported once instead of as unknown keys.
+fn kubernetes_object(doc: &yaml::Document) -> Option<Diagnostic> {
+    let api_version = doc.value.get("apiVersion")?.as_str()?;
+    let kind = doc.value.get("kind")?.as_str()?;
+    if api_version.starts_with("taskrender.io/") {
+        return None;
+    }
+    Some(
+        Diagnostic::new(ErrorKind::KubernetesObject {
+            kind: kind.to_owned(),
+            api_version: api_version.to_owned(),
+        })
+        .at(&doc.file, doc.spans.value("/kind"), "a Kubernetes object")
+        .with_help(
+            "is the output folder inside the input folder? Give taskrender the Task files only; a Task may say `apiVersion: taskrender.io/v1alpha1` and `kind: Task`",
+        ),
+    )
 }
 
 /// Most bytes of one object the API server accepts in a request (its default
-/// `--max-request-body-bytes`, 3 MiB), measured as the JSON `kubectl` sends.
+/// `--max-request-body-bytes`, 3 MiB), measured on the YAML taskrender writes (about the
+/// size of the JSON `kubectl` sends: the bulk of such an object is one long string).
 const MAX_OBJECT_BYTES: usize = 3 * 1024 * 1024;
 
 /// The first object of a Task too large for the API server, as an error at the Task's name.
-fn too_large(artifacts: &[render::Artifact], origin: &crate::plan::Origin) -> Option<Diagnostic> {
-    artifacts.iter().find_map(|a| {
-        let render::Content::Object(value) = &a.content else {
-            return None;
-        };
-        let size = serde_json::to_vec(value).map_or(0, |v| v.len());
-        (size > MAX_OBJECT_BYTES).then(|| {
+fn too_large(artifacts: &[render::Artifact], origin: &Origin) -> Option<Diagnostic> {
+    artifacts
+        .iter()
+        .filter(|a| !a.dockerfile && a.text.len() > MAX_OBJECT_BYTES)
+        .map(|a| {
+            let (kind, name) = a.label.split_once('/').unwrap_or((&a.label, &a.task));
             Diagnostic::new(ErrorKind::ObjectTooLarge {
-                kind: a.kind.to_owned(),
-                name: a.name.clone(),
-                size,
+                kind: kind.to_owned(),
+                name: name.to_owned(),
+                size: a.text.len(),
             })
             .at(&origin.file, origin.name_span.clone(), "this Task")
             .with_help("keep large data out of the Task (env values, args, annotations): mount it from a ConfigMap or a volume")
         })
-    })
+        .next()
 }
 
 /// Two Tasks with the same name and namespace would overwrite each other's objects (and
@@ -357,7 +527,7 @@ mod tests {
             .prop_map(|(kv, cut, damage)| {
                 let map: Map<String, Value> =
                     kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-                let mut text = crate::emit::to_yaml(&Value::Object(map));
+                let mut text = crate::render::yaml::to_yaml(&Value::Object(map));
                 // Sometimes damage the text, to exercise YAML errors too.
                 if damage == 1 && !text.is_empty() {
                     let at = usize::from(cut) % text.len();
@@ -382,7 +552,7 @@ mod tests {
             catalog: &catalog,
             request: &request,
         };
-        let (_, _, diagnostics, _) = process_file(&file, ctx);
+        let diagnostics = resolve_file(&file, ctx).diagnostics;
         for d in &diagnostics {
             for label in &d.labels {
                 assert!(
@@ -414,7 +584,7 @@ mod tests {
             for (k, v) in extra {
                 map[k] = v;
             }
-            assert_sound(&crate::emit::to_yaml(&map));
+            assert_sound(&crate::render::yaml::to_yaml(&map));
         }
 
         #[test]

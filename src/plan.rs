@@ -32,7 +32,37 @@ pub(crate) struct Plan {
     pub(crate) pod: PodPlan,
     /// `PersistentVolumeClaim`s to render, in volume order.
     pub(crate) claims: Vec<ClaimPlan>,
+    /// `ConfigMap`s that carry inline source files (`<name>-source`).
+    pub(crate) config_maps: Vec<ConfigMapPlan>,
     pub(crate) workload: Workload,
+}
+
+/// A `ConfigMap` to render: text files in `data`, other bytes in `binaryData`.
+#[derive(Debug, Clone)]
+pub(crate) struct ConfigMapPlan {
+    pub(crate) name: String,
+    pub(crate) data: BTreeMap<String, String>,
+    pub(crate) binary_data: BTreeMap<String, Vec<u8>>,
+}
+
+/// An init container that fetches the function's source into a volume before the
+/// container starts; it shares the container's env, secrets, resources and security.
+#[derive(Debug, Clone)]
+pub(crate) struct InitPlan {
+    pub(crate) name: String,
+    pub(crate) image: String,
+    pub(crate) command: Vec<String>,
+    /// The volume it fills, and where it mounts it.
+    pub(crate) volume: String,
+    pub(crate) mount_path: String,
+}
+
+/// An environment variable read from one key of a Secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SecretKeyEnv {
+    pub(crate) name: String,
+    pub(crate) secret: String,
+    pub(crate) key: String,
 }
 
 /// What an action renders besides the pod and its claims.
@@ -67,6 +97,8 @@ pub(crate) struct BuildPlan {
 /// A Service to render.
 #[derive(Debug, Clone)]
 pub(crate) struct ServicePlan {
+    /// The Service's name, when not the Task's (`service_name`).
+    pub(crate) name: Option<String>,
     pub(crate) type_: ServiceType,
     pub(crate) ports: Vec<PortPlan>,
 }
@@ -82,7 +114,7 @@ pub(crate) struct PortPlan {
 }
 
 /// The pod every action runs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct PodPlan {
     pub(crate) container_name: String,
     pub(crate) image: String,
@@ -93,6 +125,10 @@ pub(crate) struct PodPlan {
     pub(crate) ports: Vec<(i32, Protocol)>,
     pub(crate) env: Vec<(String, String)>,
     pub(crate) secrets: Vec<String>,
+    /// Variables from single keys of a Secret (the secret store), after `env`.
+    pub(crate) secret_env: Vec<SecretKeyEnv>,
+    /// Fetches the source before the container starts.
+    pub(crate) init: Option<InitPlan>,
     pub(crate) limits: BTreeMap<String, String>,
     pub(crate) requests: BTreeMap<String, String>,
     pub(crate) node_selector: BTreeMap<String, String>,
@@ -126,6 +162,11 @@ pub(crate) enum VolumeSource {
     Ephemeral {
         size: String,
         storage_class: Option<String>,
+    },
+    /// One key of a `ConfigMap`, mounted read-only as the file at `mount_path`.
+    ConfigMapFile {
+        config_map: String,
+        key: String,
     },
 }
 

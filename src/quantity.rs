@@ -1,4 +1,4 @@
-//! Kubernetes quantities, just enough to compare a request with its limit.
+//! Kubernetes quantities: parse, compare, add up (resource totals) and print back.
 
 use std::cmp::Ordering;
 
@@ -62,12 +62,101 @@ pub(crate) fn parse(text: &str) -> Option<Nanos> {
     Some(Nanos(value))
 }
 
+/// Whether `text` is a whole number of units (`1`, `2e0`, `1k`), as extended resources
+/// must be; `None` when it is not a quantity.
+pub(crate) fn is_whole(text: &str) -> Option<bool> {
+    let one = parse("1").expect("1 is a quantity");
+    parse(text).map(|n| n.is_multiple_of(one))
+}
+
 impl Nanos {
+    pub(crate) const ZERO: Self = Self(0);
+
     /// Whether `self` is a whole, positive-unit multiple of `unit` (`parse("1")` for a whole
     /// number, a page size for huge pages). A zero unit divides nothing.
     pub(crate) fn is_multiple_of(self, unit: Nanos) -> bool {
         unit.0 != 0 && self.0.is_multiple_of(unit.0)
     }
+
+    /// `self + other`, saturating.
+    #[must_use]
+    pub(crate) fn plus(self, other: Self) -> Self {
+        Self(self.0.saturating_add(other.0))
+    }
+
+    /// `self × n`, saturating (a per-pod value times replicas).
+    #[must_use]
+    pub(crate) fn times(self, n: u64) -> Self {
+        Self(self.0.saturating_mul(u128::from(n)))
+    }
+
+    /// The value as Kubernetes would print it, in the unit family that suits the
+    /// resource: binary suffixes (`Ki`…`Ei`) when `binary` and the value is a whole
+    /// multiple of one, else the largest decimal unit that keeps it whole (`500m`, `2`, `3k`).
+    pub(crate) fn format(self, binary: bool) -> String {
+        format_signed(false, self.0, binary)
+    }
+
+    /// `after − before` with its sign (`+4`, `-512Mi`, `0`).
+    pub(crate) fn difference(before: Self, after: Self, binary: bool) -> String {
+        if after.0 >= before.0 {
+            let d = after.0 - before.0;
+            if d == 0 {
+                "0".into()
+            } else {
+                format!("+{}", format_signed(false, d, binary))
+            }
+        } else {
+            format_signed(true, before.0 - after.0, binary)
+        }
+    }
+}
+
+fn format_signed(negative: bool, nanos: u128, binary: bool) -> String {
+    const NANO: u128 = 1_000_000_000;
+    let sign = if negative { "-" } else { "" };
+    if nanos == 0 {
+        return "0".into();
+    }
+    if nanos.is_multiple_of(NANO) {
+        let units = nanos / NANO;
+        if binary {
+            for (suffix, shift) in [
+                ("Ei", 60),
+                ("Pi", 50),
+                ("Ti", 40),
+                ("Gi", 30),
+                ("Mi", 20),
+                ("Ki", 10),
+            ] {
+                let size = 1u128 << shift;
+                if units.is_multiple_of(size) {
+                    return format!("{sign}{}{suffix}", units / size);
+                }
+            }
+        }
+        {
+            for (suffix, size) in [
+                ("E", 1_000_000_000_000_000_000u128),
+                ("P", 1_000_000_000_000_000),
+                ("T", 1_000_000_000_000),
+                ("G", 1_000_000_000),
+                ("M", 1_000_000),
+                ("k", 1_000),
+            ] {
+                if units.is_multiple_of(size) {
+                    return format!("{sign}{}{suffix}", units / size);
+                }
+            }
+        }
+        return format!("{sign}{units}");
+    }
+    for (suffix, size) in [("m", 1_000_000u128), ("u", 1_000), ("n", 1)] {
+        if nanos.is_multiple_of(size) {
+            return format!("{sign}{}{suffix}", nanos / size);
+        }
+    }
+    unreachable!("every value is a whole number of nano-units")
 }
 
 /// Compares two quantities; `None` if either does not parse.
@@ -112,6 +201,23 @@ mod tests {
         for bad in ["", "m", "1.2.3", "1Zi", "-1", "1 Gi", "abc", "1e"] {
             assert_eq!(parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn totals_print_back_in_the_resources_units() {
+        let q = |s| parse(s).unwrap();
+        assert_eq!(q("500m").times(3).format(false), "1500m");
+        assert_eq!(q("500m").times(4).format(false), "2");
+        assert_eq!(q("4000").format(false), "4k");
+        assert_eq!(q("1536Mi").format(true), "1536Mi");
+        assert_eq!(q("1Gi").times(4).format(true), "4Gi");
+        assert_eq!(q("1G").format(true), "1G");
+        assert_eq!(q("1G").format(false), "1G");
+        assert_eq!(Nanos::ZERO.format(true), "0");
+        assert_eq!(q("1").plus(q("250m")).format(false), "1250m");
+        assert_eq!(Nanos::difference(q("1Gi"), q("512Mi"), true), "-512Mi");
+        assert_eq!(Nanos::difference(q("2"), q("6"), false), "+4");
+        assert_eq!(Nanos::difference(q("2"), q("2"), false), "0");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Stage 1, load: command-line paths → [`SourceFile`]s (text plus the name the user gave).
 //!
-//! This and `emit` are the only modules that touch the file system.
+//! This and `emit` are the only modules that touch the file system (the output folder
+//! through `outdir`).
 
 pub(crate) use crate::text::SourceFile;
 
@@ -110,7 +111,11 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
             .map_err(|e| io_error(&path.display().to_string(), &e))?;
         // Follow symlinks to files, but never into directories (no cycles).
         if file_type.is_dir() {
-            walk(&path, found)?;
+            // A folder `render -o` wrote (it holds taskrender's manifest) is output, never
+            // input: `render DIR -o DIR/out` must not read its own objects back.
+            if !path.join(".taskrender-manifest").is_file() {
+                walk(&path, found)?;
+            }
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml")
@@ -180,6 +185,14 @@ fn io_error(path: &str, err: &std::io::Error) -> Diagnostic {
         path: path.to_owned(),
         reason,
     })
+}
+
+/// The files taskrender owns in an output folder (`diff --against`), read through
+/// [`outdir`](crate::outdir): no link followed, no special file, every read capped.
+pub(crate) fn read_output_dir(
+    dir: &Path,
+) -> Result<std::collections::BTreeMap<String, String>, Diagnostic> {
+    crate::outdir::read_owned(dir)
 }
 
 #[cfg(test)]

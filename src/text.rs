@@ -1,21 +1,34 @@
 //! [`SourceFile`]: a text taskrender read (a Task file, a profile, a rendered profile),
 //! with the name diagnostics show. Every stage reads it; it depends on nothing.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use crate::lines::LineIndex;
 
 /// One input file: its display name (as given on the command line, joined with the path
 /// below a directory argument, or `<stdin>`) and its UTF-8 text.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) struct SourceFile {
     pub(crate) name: String,
     pub(crate) text: String,
+    /// Where the lines are, built when first needed (by a report).
+    lines: OnceLock<LineIndex>,
 }
+
+impl PartialEq for SourceFile {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.name, &self.text) == (&other.name, &other.text)
+    }
+}
+
+impl Eq for SourceFile {}
 
 impl SourceFile {
     pub(crate) fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
         Arc::new(Self {
             name: name.into(),
             text: text.into(),
+            lines: OnceLock::new(),
         })
     }
 
@@ -23,30 +36,13 @@ impl SourceFile {
     /// `\r\n` or a lone `\r` (as YAML and the human report count them), so every report
     /// format gives the same place.
     pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
-        let bytes = self.text.as_bytes();
-        let (mut line, mut start) = (1, 0);
-        for (i, b) in bytes[..offset].iter().enumerate() {
-            let ends_line = match b {
-                b'\n' => true,
-                b'\r' => bytes.get(i + 1) != Some(&b'\n'),
-                _ => false,
-            };
-            if ends_line {
-                line += 1;
-                start = i + 1;
-            }
-        }
-        let col = self.text[start..offset].chars().count() + 1;
-        (line, col)
+        self.lines().line_col(&self.text, offset)
     }
-}
 
-fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
+    /// The line index of the text (so that many positions cost no more than one pass).
+    pub(crate) fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
     }
-    offset
 }
 
 #[cfg(test)]

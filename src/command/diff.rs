@@ -1,5 +1,10 @@
 //! `taskrender diff`: what rendering now would change in a folder written by `render -o`,
-//! as a per-object summary and unified diffs.
+//! as a per-object summary and unified diffs; or, with `--format markdown|json`, as a
+//! review report (resources, exposure) for a pull request.
+
+mod envs;
+mod markdown;
+mod report;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -9,22 +14,45 @@ use std::io::Read;
 use crate::cli::{DiffArgs, Format};
 use crate::emit::{self, FileOut};
 use crate::outcome::{EXIT_INVALID, EXIT_OK, Outcome, Terminal};
-use crate::pipeline;
+use crate::{pipeline, source};
 
 pub(crate) fn run(args: &DiffArgs, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
+    if args.project.active() {
+        if let Some(usage) = super::paths_beside_env(&args.input) {
+            return usage;
+        }
+        return envs::run(args, stdin, terminal);
+    }
+    // clap requires --against without --env / --all-envs
+    let against = args.against.clone().unwrap_or_default();
     let color = terminal.color(args.input.color);
     // The diff goes to stdout: colour it when stdout is a terminal.
     let diff_color = terminal.stdout_color(args.input.color);
-    let result = pipeline::run(&super::request(&args.input, false), stdin);
-    let old = emit::read_owned(&args.against);
+    let mut result = pipeline::run(&super::request(&args.input, false), stdin);
+    let old = source::read_output_dir(&against).unwrap_or_else(|e| {
+        result.diagnostics.push(e);
+        std::collections::BTreeMap::new()
+    });
     let mut outcome = super::finish(
         result,
         args.input.format.into(),
         color,
         |outputs, out| {
-            let d = diff(&emit::files(outputs), &old, diff_color);
-            out.stdout = d.text.into_bytes();
-            if d.drift {
+            let new = emit::files(outputs);
+            let drift = match args.input.format {
+                Format::Human | Format::Github => {
+                    let d = diff(&new, &old, diff_color);
+                    out.stdout = d.text.into_bytes();
+                    d.drift
+                }
+                Format::Json | Format::Markdown => {
+                    let title = format!("taskrender diff: `{}`", against.display());
+                    let (text, drift) = review(&new, &old, args.input.format, &title);
+                    out.stdout = text.into_bytes();
+                    drift
+                }
+            };
+            if drift {
                 out.code = EXIT_INVALID;
             }
             Ok(())
@@ -35,10 +63,29 @@ pub(crate) fn run(args: &DiffArgs, stdin: &mut dyn Read, terminal: Terminal) -> 
         let _ = writeln!(
             outcome.stderr,
             "no drift: `{}` matches the Tasks",
-            args.against.display()
+            against.display()
         );
     }
     outcome
+}
+
+/// The review report as Markdown or JSON (one object, pretty-printed), and whether
+/// anything differs.
+fn review(
+    new: &[FileOut],
+    old: &BTreeMap<String, String>,
+    format: Format,
+    title: &str,
+) -> (String, bool) {
+    let report = report::compute(new, old);
+    let text = if format == Format::Markdown {
+        markdown::render(&report, title, markdown::GITHUB_LIMIT)
+    } else {
+        let mut json = serde_json::to_string_pretty(&report).expect("a report serializes");
+        json.push('\n');
+        json
+    };
+    (text, report.drift)
 }
 
 /// The comparison: text for stdout, and whether anything differs.

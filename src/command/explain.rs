@@ -119,7 +119,61 @@ fn explain(schema: &Value, path: &str) -> Result<String, String> {
     for f in found {
         describe(schema, path, &f, &mut out);
     }
+    if let Some(examples) = examples(path) {
+        out.push_str(examples);
+    }
     Ok(out.trim_end().to_owned() + "\n")
+}
+
+/// Worked examples of the parameters that take several shapes.
+fn examples(path: &str) -> Option<&'static str> {
+    match path {
+        "resources" => Some(
+            "Examples (one shape per Task; the same meaning renders the same objects):
+
+  # Kubernetes
+  resources:
+    requests: {cpu: \"6\", memory: 64Gi, nvidia.com/gpu: 1}
+    limits: {nvidia.com/gpu: 1}
+
+  # the platform's scalar shape (SDK 0.14+): requests; gpu also its limit;
+  # disk: a scratch volume at /shared
+  resources: {cpu: \"6\", mem: 64Gi, gpu: \"1\", disk: 10Gi}
+
+  # the platform's per-resource shape (SDK 0.13)
+  resources:
+    cpu: {requests: \"1\", limits: \"2\"}
+    mem: {requests: 1Gi}
+    gpu: {limits: \"1\"}
+
+  `gpu` is the profile's `platform.gpu_resource` (default `nvidia.com/gpu`). Extended
+  resources (any `domain/name`, such as GPUs) need a limit, a request equal to it,
+  and whole numbers, in every shape.
+",
+        ),
+        "secrets" => Some(
+            "Examples:
+
+  secrets:
+    - db-credentials   # a Secret: each of its keys becomes a variable (envFrom)
+    - HF_TOKEN         # a key of the project's secret store: variable HF_TOKEN from
+                       # Secret `proj-secrets-<project>` (profile: platform.secret_store)
+",
+        ),
+        "function.source" => Some(
+            "Examples:
+
+  source: git+https://github.com/acme/app#main      # cloned into /shared
+  source: zip+s3://bucket/app.zip                   # unzipped into /shared
+  source: {source: main.py, base64: cHJpbnQoMSkK}   # the file /shared/main.py
+  source: {source: launch.sh, code: \"echo hi\"}      # the same, as text
+
+  Remote refs: git+https, http(s), zip+http(s), s3 (a file, or a prefix ending in /),
+  zip+s3, hf. On build, git://, s3:// and gs:// are Kaniko contexts.
+",
+        ),
+        _ => None,
+    }
 }
 
 /// One definition a path leads to: its type, constraints, description and fields.

@@ -4,21 +4,23 @@
 pub(crate) mod check;
 pub(crate) mod diff;
 pub(crate) mod explain;
+pub(crate) mod import;
 pub(crate) mod misc;
 pub(crate) mod profiles;
+pub(crate) mod project;
 pub(crate) mod render;
 
 use crate::cli::{Format as CliFormat, InputArgs};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::emit::Output;
 use crate::outcome::{EXIT_INVALID, Outcome};
 use crate::pipeline::{Rendered, Request};
+use crate::render::Artifact;
 use crate::report::{self, Format};
 
 impl From<CliFormat> for Format {
     fn from(f: CliFormat) -> Self {
         match f {
-            CliFormat::Human => Self::Human,
+            CliFormat::Human | CliFormat::Markdown => Self::Human,
             CliFormat::Json => Self::Json,
             CliFormat::Github => Self::Github,
         }
@@ -37,6 +39,7 @@ fn request(input: &InputArgs, strict: bool) -> Request {
             std::num::NonZero::get,
         ),
         strict,
+        lint: false,
     }
 }
 
@@ -46,7 +49,7 @@ fn finish(
     result: Rendered,
     format: Format,
     color: bool,
-    emit: impl FnOnce(&[Output], &mut Outcome) -> Result<(), Diagnostic>,
+    emit: impl FnOnce(&[Artifact], &mut Outcome) -> Result<(), Diagnostic>,
     renders: bool,
 ) -> Outcome {
     let mut out = Outcome::default();
@@ -65,6 +68,18 @@ fn finish(
         out.code = EXIT_INVALID;
     }
     out
+}
+
+/// `--env` / `--all-envs` take their Task paths from the project file; paths given too
+/// would be ignored, so they are a usage error rather than silently dropped.
+fn paths_beside_env(input: &InputArgs) -> Option<Outcome> {
+    let only_default = input.paths.len() == 1 && input.paths[0].as_os_str() == "-";
+    (!only_default).then(|| {
+        Outcome::usage(
+            "`--env` and `--all-envs` read the Task paths from the project file, not from the command line",
+            Some("remove the paths, or drop `--env`/`--all-envs` to use the paths given"),
+        )
+    })
 }
 
 fn plural(n: usize) -> &'static str {

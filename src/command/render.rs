@@ -8,6 +8,15 @@ use crate::outcome::{Outcome, Terminal};
 use crate::{emit, pipeline};
 
 pub(crate) fn run(args: &RenderArgs, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
+    if args.project.active() {
+        if let Some(usage) = super::paths_beside_env(&args.input) {
+            return usage;
+        }
+        return super::project::render(args, stdin, terminal);
+    }
+    if args.prune && args.output.is_none() {
+        return Outcome::usage("`--prune` needs `-o DIR` (or `--env NAME`)", None);
+    }
     let color = terminal.color(args.input.color);
     let result = pipeline::run(&super::request(&args.input, false), stdin);
     super::finish(
@@ -26,6 +35,9 @@ pub(crate) fn run(args: &RenderArgs, stdin: &mut dyn Read, terminal: Terminal) -
                 let report = emit::write_files(dir, &emit::files(outputs), args.prune)?;
                 for path in report.pruned {
                     let _ = writeln!(out.stderr, "pruned {path}");
+                }
+                for (path, why) in report.kept {
+                    let _ = writeln!(out.stderr, "not pruned {path}: {why}");
                 }
                 Ok(())
             }

@@ -22,7 +22,7 @@ use crate::diagnostic::{Diagnostic, ErrorKind, did_you_mean};
 use crate::text::SourceFile;
 use crate::yaml::{Document, parse};
 use merge::{merge, merge_patch};
-use model::{JobSettings, ProfileSpec};
+use model::{JobSettings, PlatformSettings, ProfileSpec};
 
 /// Built-in profiles: `(name, template)`, sorted by name. Compiled into the binary, so it
 /// works from any directory.
@@ -44,13 +44,22 @@ pub(crate) const DEFAULT: &str = "default";
 pub(crate) const FUEL: u64 = 100_000;
 
 /// Where profiles come from: `--profiles` folders (searched in order), then the built-in
-/// ones. Rendered layers are cached by their text, so Tasks that render a profile to the
-/// same YAML parse and validate it once.
+/// ones. A profile is rendered, parsed and checked once per distinct value of the template
+/// variables it reads (its result, or its error, is cached under them), so a profile that
+/// reads only `vars` costs once per run however many Tasks use it. The cache holds at most
+/// [`CACHE_ENTRIES`] results, which bounds its memory when a profile reads `name`.
 #[derive(Debug, Default)]
 pub(crate) struct Catalog {
     templates: BTreeMap<String, Arc<SourceFile>>,
+    /// The variables each template reads (`vars.zone`, `name`, `task`), sorted; `None` when
+    /// it does not compile (the error is then the same for every Task).
+    reads: BTreeMap<String, Option<Vec<String>>>,
     cache: Mutex<BTreeMap<(String, String), LayerResult>>,
 }
+
+/// Most cached profile results: far more than the distinct profiles of a run, few enough
+/// that a profile rendered differently for each of 100,000 Tasks stays small.
+const CACHE_ENTRIES: usize = 1024;
 
 type LayerResult = Result<Arc<Layer>, Vec<Diagnostic>>;
 
@@ -76,6 +85,8 @@ pub(crate) struct Profile {
     pub(crate) allow_root: bool,
     pub(crate) read_only_root_filesystem: bool,
     pub(crate) job: JobSettings,
+    /// How the reference platform's spellings are rendered.
+    pub(crate) platform: PlatformSettings,
     /// The rendered documents, this profile's first, then what it extends: where spans
     /// of profile values are found.
     pub(crate) documents: Vec<Arc<Document>>,
@@ -134,11 +145,28 @@ pub(crate) struct TemplateContext<'a> {
     pub(crate) vars: &'a BTreeMap<String, String>,
 }
 
+/// Largest profile template accepted, and largest rendered profile: far above any real
+/// profile (a few KiB), small enough that no template can grow without bound.
+pub(crate) const MAX_TEMPLATE_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_RENDERED_BYTES: usize = 1024 * 1024;
+
+/// Builtins that can make a value far larger than their inputs (`indent(10**9)`,
+/// `batch(n, fill)`, `format("%999999999s")`, chained `replace`, `tojson(indent=…)`) or
+/// accumulate across a loop (`namespace`), and `debug`, which prints the whole context.
+const REMOVED: [&str; 7] = [
+    "replace", "indent", "format", "batch", "slice", "tojson", "pprint",
+];
+
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_fuel(Some(FUEL));
     env.set_recursion_limit(32);
+    for filter in REMOVED {
+        env.remove_filter(filter);
+    }
+    env.remove_global("namespace");
+    env.remove_global("debug");
     env
 });
 
@@ -159,8 +187,23 @@ impl Catalog {
                 SourceFile::new(format!("<built-in>/profiles/{name}.yaml"), *text)
             });
         }
+        let reads = templates
+            .iter()
+            .map(|(name, file)| {
+                let reads = ENV
+                    .template_from_named_str(&format!("{name}.yaml"), &file.text)
+                    .ok()
+                    .map(|t| {
+                        let mut v: Vec<String> = t.undeclared_variables(true).into_iter().collect();
+                        v.sort_unstable();
+                        v
+                    });
+                (name.clone(), reads)
+            })
+            .collect();
         Self {
             templates,
+            reads,
             cache: Mutex::default(),
         }
     }
@@ -211,7 +254,7 @@ impl Catalog {
 
     fn unknown(&self, name: &str) -> Diagnostic {
         let mut help = format!(
-            "available profiles: {}",
+            "available profiles: {}; to add `{name}`, put `{name}.yaml` in a folder given with `--profiles DIR`",
             self.names().collect::<Vec<_>>().join(", ")
         );
         if let Some(s) = did_you_mean(name, self.names()) {
@@ -238,17 +281,42 @@ impl Catalog {
             }
             return Err(vec![d]);
         };
-        let text = render_template(template, name, ctx).map_err(|d| vec![d])?;
-        let key = (name.to_owned(), text);
+        let key = (name.to_owned(), self.input_key(name, ctx));
         if let Some(hit) = self.cache.lock().expect("profile cache lock").get(&key) {
             return hit.clone();
         }
-        let result = decode_layer(template, &key.1).map(Arc::new);
-        self.cache
-            .lock()
-            .expect("profile cache lock")
-            .insert(key, result.clone());
+        let result = render_template(template, name, ctx)
+            .map_err(|d| vec![d])
+            .and_then(|text| decode_layer(template, &text).map(Arc::new));
+        let mut cache = self.cache.lock().expect("profile cache lock");
+        if cache.len() < CACHE_ENTRIES {
+            cache.insert(key, result.clone());
+        }
         result
+    }
+
+    /// The values of the variables template `name` reads, as one string: equal strings
+    /// render equal profiles.
+    fn input_key(&self, name: &str, ctx: TemplateContext<'_>) -> String {
+        let Some(Some(reads)) = self.reads.get(name) else {
+            return String::new();
+        };
+        let root = serde_json::json!({
+            "task": ctx.task,
+            "name": ctx.task.get("name"),
+            "project": ctx.task.get("project"),
+            "action": ctx.task.get("action"),
+            "vars": ctx.vars,
+        });
+        let mut key = String::new();
+        for path in reads {
+            let value = path.split('.').try_fold(&root, |v, segment| v.get(segment));
+            key.push_str(path);
+            key.push('=');
+            key.push_str(&value.map_or_else(|| "undefined".into(), Value::to_string));
+            key.push('\n');
+        }
+        key
     }
 
     /// Renders profile `name` for `ctx` as text (`taskrender profiles show`).
@@ -292,9 +360,198 @@ fn render_template(
         action => field("action"),
         vars => minijinja::Value::from(Serde(ctx.vars)),
     };
+    check_subset(template)?;
+    check_placement(template)?;
     // The `.yaml` name selects minijinja's JSON auto-escaping.
-    ENV.render_named_str(&format!("{name}.yaml"), &template.text, context)
-        .map_err(|e| template_error(template, &e))
+    let file_name = format!("{name}.yaml");
+    let compiled = ENV
+        .template_from_named_str(&file_name, &template.text)
+        .map_err(|e| template_error(template, &e))?;
+    let mut out = Capped(Vec::new());
+    compiled
+        .render_captured_to(context, &mut out)
+        .map_err(|e| {
+            if out.0.len() > MAX_RENDERED_BYTES {
+                Diagnostic::new(ErrorKind::TemplateSubset {
+                    what: format!("output larger than {} KiB", MAX_RENDERED_BYTES / 1024),
+                })
+                .at(template, 0..0, "")
+                .with_help("a profile renders to a few KiB of YAML: look for a loop that repeats a large value")
+            } else {
+                template_error(template, &e)
+            }
+        })?;
+    Ok(String::from_utf8_lossy(&out.0).into_owned())
+}
+
+/// A writer that refuses to grow past [`MAX_RENDERED_BYTES`] (and keeps one byte more, so
+/// the caller can tell why it stopped).
+struct Capped(Vec<u8>);
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > MAX_RENDERED_BYTES {
+            self.0.resize(MAX_RENDERED_BYTES + 1, 0);
+            return Err(std::io::Error::other("rendered profile too large"));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The template language profiles may use: `{{ expressions }}`, `{% if %}` and
+/// `{% for %}`, filters and tests but those in [`REMOVED`]; no `*` (repetition of a string
+/// or list), no `{% set %}`/`{% with %}` (naming a value lets an expression double it), no
+/// macros. With the fuel limit and [`MAX_RENDERED_BYTES`], every value a template makes is
+/// at most its own length times the largest value it reads, and rendering ends.
+fn check_subset(template: &Arc<SourceFile>) -> Result<(), Diagnostic> {
+    let text = template.text.as_str();
+    let refuse = |what: String, span: std::ops::Range<usize>| {
+        Err(Diagnostic::new(ErrorKind::TemplateSubset { what })
+            .at(template, span, "not in the profile template language")
+            .with_help(
+                "profile templates have `{{ expressions }}`, `{% if %}` and `{% for %}`; \
+                 compute anything larger outside and pass it with `--set key=value`",
+            ))
+    };
+    if text.len() > MAX_TEMPLATE_BYTES {
+        return refuse(format!("more than {} KiB", MAX_TEMPLATE_BYTES / 1024), 0..0);
+    }
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(open) = text[i..].find('{').map(|o| i + o) {
+        let close = match bytes.get(open + 1) {
+            Some(b'{') => "}}",
+            Some(b'%') => "%}",
+            Some(b'#') => "#}",
+            _ => {
+                i = open + 1;
+                continue;
+            }
+        };
+        let body_start = open + 2;
+        let mut j = body_start;
+        let mut quote = None;
+        let end = loop {
+            let Some(&b) = bytes.get(j) else {
+                break text.len();
+            };
+            match quote {
+                Some(_) if b == b'\\' => j += 1,
+                Some(q) if b == q => quote = None,
+                None if close != "#}" && (b == b'"' || b == b'\'') => quote = Some(b),
+                None if text[j..].starts_with(close) => break j,
+                None if b == b'*' && close != "#}" => {
+                    return refuse("`*`".into(), j..j + 1);
+                }
+                // inside a string, or any other character
+                Some(_) | None => {}
+            }
+            j += 1;
+        };
+        if close == "%}" {
+            let body = text[body_start..end]
+                .trim_start_matches(['-', '+', '~'])
+                .trim_start();
+            let word: String = body
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !matches!(
+                word.as_str(),
+                "if" | "elif" | "else" | "endif" | "for" | "endfor"
+            ) {
+                let at = body_start + (text[body_start..end].len() - body.len());
+                return refuse(format!("`{{% {word} %}}`"), at..at + word.len());
+            }
+        }
+        i = (end + 2).min(text.len());
+    }
+    Ok(())
+}
+
+/// Every `{{ expression }}` must be a whole YAML scalar: the value after `key: `, `- `,
+/// `[`, `{` or `,`, and before the end of the line, `,`, `]`, `}` or a comment. Its value is
+/// inserted as JSON (auto-escaping), which YAML reads as exactly one scalar there; inside a
+/// longer or quoted scalar it could end the scalar and add keys of its own.
+fn check_placement(template: &Arc<SourceFile>) -> Result<(), Diagnostic> {
+    let text = template.text.as_str();
+    let bytes = text.as_bytes();
+    for (start, _) in text.match_indices("{{") {
+        // `{{{` opens an expression one byte later; judge that one.
+        if bytes.get(start + 2) == Some(&b'{') {
+            continue;
+        }
+        let end = text[start..]
+            .find("}}")
+            .map_or(text.len(), |i| start + i + 2);
+        let (before, spaced) = skip_tags_back(&text[..start]);
+        let opens_value = match before.as_bytes().last() {
+            Some(b'[' | b'{' | b',') => true,
+            Some(b':') => spaced,
+            // a block sequence entry: `-` first on its line (or after another `- `)
+            Some(b'-') => {
+                let dash = before.len() - 1;
+                spaced && (dash == 0 || text[..dash].ends_with(['\n', ' ', '\t', '-']))
+            }
+            _ => false,
+        };
+        let after = skip_tags(&text[end..]);
+        let closes_value = after.is_empty() || after.starts_with(['\n', '\r', ',', ']', '}', '#']);
+        if !(opens_value && closes_value) {
+            return Err(Diagnostic::new(ErrorKind::TemplatePlacement)
+                .at(template, start..end, "part of a longer or quoted value")
+                .with_help(
+                    "make the expression the whole value, and build the text inside it: \
+                     `value: {{ \"eu-\" ~ vars.zone }}` (its value is inserted as one JSON scalar, \
+                     already quoted)",
+                ));
+        }
+    }
+    Ok(())
+}
+
+/// `text` without leading blanks and `{% … %}` / `{# … #}` tags (they print nothing).
+fn skip_tags(mut text: &str) -> &str {
+    loop {
+        text = text.trim_start_matches([' ', '\t']);
+        let close = if text.starts_with("{%") {
+            "%}"
+        } else if text.starts_with("{#") {
+            "#}"
+        } else {
+            return text;
+        };
+        match text.find(close) {
+            Some(i) => text = &text[i + 2..],
+            None => return "",
+        }
+    }
+}
+
+/// `text` without trailing blanks and `{% … %}` / `{# … #}` tags, and whether a blank
+/// was among what it dropped (a printed separator).
+fn skip_tags_back(mut text: &str) -> (&str, bool) {
+    let mut blank = false;
+    loop {
+        let trimmed = text.trim_end_matches([' ', '\t']);
+        blank |= trimmed.len() < text.len();
+        text = trimmed;
+        let open = if text.ends_with("%}") {
+            "{%"
+        } else if text.ends_with("#}") {
+            "{#"
+        } else {
+            return (text, blank);
+        };
+        match text.rfind(open) {
+            Some(i) => text = &text[..i],
+            None => return (text, blank),
+        }
+    }
 }
 
 fn template_error(template: &Arc<SourceFile>, err: &minijinja::Error) -> Diagnostic {
@@ -409,6 +666,7 @@ fn merge_chain(name: &str, chain: &[(String, Arc<Layer>)]) -> Profile {
         allow_root: false,
         read_only_root_filesystem: false,
         job: JobSettings::default(),
+        platform: PlatformSettings::default(),
         documents: chain.iter().map(|(_, l)| Arc::clone(&l.doc)).collect(),
     };
     for (_, layer) in chain.iter().rev() {
@@ -427,6 +685,16 @@ fn merge_chain(name: &str, chain: &[(String, Arc<Layer>)]) -> Profile {
         p.builder_image = s.builder_image.clone().or(p.builder_image);
         p.builder_resources = s.builder_resources.clone().or(p.builder_resources);
         p.allow_root = s.allow_root.unwrap_or(p.allow_root);
+        if let Some(settings) = &s.platform {
+            let q = &mut p.platform;
+            q.gpu_resource = settings.gpu_resource.clone().or(q.gpu_resource.take());
+            q.secret_store = settings.secret_store.clone().or(q.secret_store.take());
+            q.default_claim_size = settings
+                .default_claim_size
+                .clone()
+                .or(q.default_claim_size.take());
+            q.fetch_image = settings.fetch_image.clone().or(q.fetch_image.take());
+        }
         p.read_only_root_filesystem = s
             .read_only_root_filesystem
             .unwrap_or(p.read_only_root_filesystem);
@@ -483,6 +751,40 @@ mod tests {
         Catalog::new(&files)
     }
 
+    /// Loads profile `p` of `catalog` for `n` Tasks named `t0`, `t1`, …; the cache size after.
+    fn cached_after(catalog: &Catalog, n: usize) -> usize {
+        let vars = BTreeMap::from([("zone".to_owned(), "a".to_owned())]);
+        for i in 0..n {
+            let task = json!({"name": format!("t{i}"), "action": "job"});
+            let _ = catalog.load(
+                "p",
+                TemplateContext {
+                    task: &task,
+                    vars: &vars,
+                },
+            );
+        }
+        let cache = catalog.cache.lock().unwrap();
+        cache.keys().filter(|(name, _)| name == "p").count()
+    }
+
+    #[test]
+    fn a_profile_is_rendered_once_per_distinct_input_it_reads() {
+        // reads only `vars`: one result for every Task
+        let reads_vars = user(&[("p", "defaults: {labels: {zone: {{ vars.zone }}}}\n")]);
+        assert_eq!(cached_after(&reads_vars, 50), 1);
+        // a failure is cached too: a broken profile costs once, not once per Task
+        let broken = user(&[("p", "defaults: {labels: {zone: {{ vars.nope }}}}\n")]);
+        assert_eq!(cached_after(&broken, 50), 1);
+        // reads `name`: one result per Task, but never more than the cap
+        let reads_name = user(&[("p", "defaults: {labels: {task: {{ name }}}}\n")]);
+        assert_eq!(cached_after(&reads_name, 20), 20);
+        assert_eq!(
+            cached_after(&reads_name, CACHE_ENTRIES + 100),
+            CACHE_ENTRIES
+        );
+    }
+
     fn code(r: Result<Profile, Vec<Diagnostic>>) -> &'static str {
         r.unwrap_err()[0].kind.code()
     }
@@ -511,7 +813,7 @@ mod tests {
         assert_eq!(
             err[0].help.as_deref(),
             Some(
-                "did you mean `default`? (available profiles: default, gpu-a100, hardened, high-memory)"
+                "did you mean `default`? (available profiles: default, gpu-a100, hardened, high-memory; to add `defualt`, put `defualt.yaml` in a folder given with `--profiles DIR`)"
             )
         );
     }
@@ -637,8 +939,77 @@ mod tests {
                 "t",
                 &[]
             )),
-            "profile::template"
+            "profile::template_subset"
         );
+    }
+
+    #[test]
+    fn expressions_must_be_whole_values() {
+        let placement =
+            |template: &str| code(load_with(&user(&[("t", template)]), "t", &[("z", "a")]));
+        for refused in [
+            "description: eu-{{ vars.z }}\n",
+            "description: '{{ vars.z }}'\n",
+            "description: \"{{ vars.z }}\"\n",
+            "description:{{ vars.z }}\n",
+            "description:{% if true %}{{ vars.z }}{% endif %}\n",
+            "description: {{ vars.z }}-eu\n",
+            "# {{ vars.z }}\ndescription: x\n",
+        ] {
+            assert_eq!(
+                placement(refused),
+                "profile::template_placement",
+                "{refused}"
+            );
+        }
+        for fine in [
+            "description: {{ vars.z }}\n",
+            "description: {% if true %}{{ vars.z }}{% endif %}\n",
+            "description: x\ndefaults: {labels: {a: {{ vars.z }}, b: {{ vars.z }}}}\n",
+            "description: x\ndefaults:\n  secrets:\n  - {{ vars.z }}  # a comment\n",
+            "description: x\ndefaults: {secrets: [{{ vars.z }},{{ vars.z }}]}\n",
+        ] {
+            assert!(
+                load_with(&user(&[("t", fine)]), "t", &[("z", "a")]).is_ok(),
+                "{fine}"
+            );
+        }
+    }
+
+    #[test]
+    fn templates_cannot_grow_without_bound() {
+        let subset = |template: &str| code(load_with(&user(&[("t", template)]), "t", &[]));
+        // repetition, named values that an expression could double, macros, accumulation
+        for refused in [
+            "description: {{ ([(\"x\" * 90000)] * 20000)|join|length }}\n",
+            "description: {{ ([1]*100000000)|length }}\n",
+            "{% set a = task %}description: x\n",
+            "{% with a = task %}{% endwith %}description: x\n",
+            "{% macro d(s) %}{{ s }}{% endmacro %}description: x\n",
+        ] {
+            assert_eq!(subset(refused), "profile::template_subset", "{refused}");
+        }
+        // builtins that make a value far larger than their input are not there
+        for removed in [
+            "description: {{ \"x\"|indent(1000000000) }}\n",
+            "description: {{ [1]|batch(1000000000, 0)|length }}\n",
+            "{% for i in range(3) %}{% endfor %}description: {{ namespace(s=1) }}\n",
+        ] {
+            assert_eq!(subset(removed), "profile::template", "{removed}");
+        }
+        // the rendered profile is capped
+        let big = format!(
+            "description: x\nitems:{{% for i in range(20000) %}}\n- {{{{ \"{}\" }}}}{{% endfor %}}\n",
+            "y".repeat(100)
+        );
+        assert_eq!(subset(&big), "profile::template_subset");
+        // `*` inside a string, and the allowed statements, are fine
+        assert!(load_with(
+            &user(&[("t", "description: {{ \"a*b\" }}\n{% if true %}{% for i in range(2) %}{% endfor %}{% endif %}\n")]),
+            "t",
+            &[]
+        )
+        .is_ok());
     }
 
     #[test]

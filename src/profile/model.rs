@@ -7,7 +7,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::task::{DNS_LABEL, IMAGE_REF};
+use crate::task::{IMAGE_REF, PROFILE_NAME};
 
 /// A profile: platform defaults and policy for the Tasks that name it.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -19,7 +19,7 @@ pub(crate) struct ProfileSpec {
     pub(crate) description: String,
     /// Another profile merged first; this one's settings win over it. Default: `default`
     /// (every profile but `default` itself builds on it).
-    #[schemars(regex(pattern = DNS_LABEL), extend("x-expected" = "a profile name: lowercase letters, digits and `-`"))]
+    #[schemars(regex(pattern = PROFILE_NAME), extend("x-expected" = "a profile name: letters, digits, `-`, `_` and `.`, starting with a letter or digit"))]
     pub(crate) extends: Option<String>,
     /// Task parameters used where the Task does not set them (merged key by key).
     #[serde(default)]
@@ -48,6 +48,31 @@ pub(crate) struct ProfileSpec {
     pub(crate) read_only_root_filesystem: Option<bool>,
     /// Settings of rendered Jobs.
     pub(crate) job: Option<JobSettings>,
+    /// How Tasks written for the reference platform are rendered.
+    pub(crate) platform: Option<PlatformSettings>,
+}
+
+/// How the reference platform's spellings are rendered (each setting has a default).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PlatformSettings {
+    /// Extended resource that `resources.gpu` requests (default `nvidia.com/gpu`), such as
+    /// `amd.com/gpu`.
+    #[schemars(regex(pattern = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"), extend("x-expected" = "an extended resource name such as `nvidia.com/gpu` or `amd.com/gpu`"))]
+    pub(crate) gpu_resource: Option<String>,
+    /// Secret holding the project's secret store, whose keys `secrets: [HF_TOKEN]` name
+    /// (default `proj-secrets-<project>`, the platform's name for it).
+    #[schemars(regex(pattern = crate::task::DNS_SUBDOMAIN), length(max = 253), extend("x-expected" = "a Secret name: a DNS-1123 subdomain"))]
+    pub(crate) secret_store: Option<String>,
+    /// Size of a new `persistent_volume_claim` that gives neither `size` nor `claim_name`
+    /// (default `2Gi`, the platform's).
+    #[schemars(regex(pattern = crate::task::QUANTITY), extend("x-expected" = "a Kubernetes quantity such as `2Gi`"))]
+    pub(crate) default_claim_size: Option<String>,
+    /// Image of the init container that fetches a remote `function.source` into `/shared`:
+    /// it needs `sh`, `git`, `curl`, `unzip`, the AWS CLI and the `hf` CLI (default: the
+    /// platform's builder-tool image, pinned).
+    #[schemars(regex(pattern = IMAGE_REF), extend("x-format" = "image-ref", "x-expected" = "an image reference such as `ghcr.io/acme/fetch:1.0`"))]
+    pub(crate) fetch_image: Option<String>,
 }
 
 /// Settings of rendered Jobs.

@@ -6,11 +6,13 @@ mod job;
 mod patch;
 mod pod;
 mod serve;
+pub(crate) mod yaml;
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{
-    PersistentVolumeClaim, PersistentVolumeClaimSpec, VolumeResourceRequirements,
+    ConfigMap, PersistentVolumeClaim, PersistentVolumeClaimSpec, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -20,29 +22,23 @@ use serde::de::DeserializeOwned;
 use crate::diagnostic::Diagnostic;
 use serde_json::{Map, Value};
 
-use crate::plan::{ClaimPlan, Plan, Workload};
+use crate::plan::{ClaimPlan, ConfigMapPlan, Plan, Workload};
 use crate::profile::Profile;
 
-/// One rendered output: a Kubernetes object (or, for builds, a Dockerfile).
-#[derive(Debug, Clone, PartialEq)]
+/// One rendered output, serialised: a Kubernetes object as a YAML document, or a build's
+/// Dockerfile. Serialising is the last step of render (on the pipeline's workers), so
+/// emit only places bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Artifact {
     /// Name of the Task it came from (the output folder in `-o DIR` mode).
     pub(crate) task: String,
-    pub(crate) kind: &'static str,
-    /// `metadata.name` of the object.
-    pub(crate) name: String,
-    /// File name inside the Task's folder.
-    pub(crate) file_name: String,
-    pub(crate) content: Content,
-}
-
-/// What an artifact holds.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Content {
-    /// A Kubernetes object, keys in output order.
-    Object(Value),
-    /// A Dockerfile.
-    Dockerfile(String),
+    /// Path under `-o DIR`, `/`-separated: `<task>/<Kind>.yaml`, `<task>/Dockerfile`.
+    pub(crate) path: String,
+    /// What it holds, for summaries: `Job/train`, `Dockerfile/train`.
+    pub(crate) label: String,
+    pub(crate) text: String,
+    /// A Dockerfile rather than a Kubernetes object.
+    pub(crate) dockerfile: bool,
 }
 
 /// Renders every object of one Task, in the action's object order (SPEC section 2), with
@@ -56,6 +52,9 @@ pub(crate) fn render(plan: &Plan, profile: &Profile) -> Result<Vec<Artifact>, Ve
     };
     for c in &plan.claims {
         r.push("PersistentVolumeClaim", true, &claim(plan, c));
+    }
+    for c in &plan.config_maps {
+        r.push("ConfigMap", true, &config_map(plan, c));
     }
     match &plan.workload {
         Workload::Job(settings) => r.push("Job", false, &job::job(plan, settings)),
@@ -71,10 +70,10 @@ pub(crate) fn render(plan: &Plan, profile: &Profile) -> Result<Vec<Artifact>, Ve
         Workload::Build { build, job } => {
             r.out.push(Artifact {
                 task: plan.name.clone(),
-                kind: "Dockerfile",
-                name: plan.name.clone(),
-                file_name: "Dockerfile".into(),
-                content: Content::Dockerfile(build.dockerfile.clone()),
+                path: format!("{}/Dockerfile", plan.name),
+                label: format!("Dockerfile/{}", plan.name),
+                text: build.dockerfile.clone(),
+                dockerfile: true,
             });
             r.push("ConfigMap", false, &build::config_map(plan, build));
             r.push("Job", false, &build::job(plan, build, job));
@@ -128,6 +127,21 @@ fn metadata(plan: &Plan, name: &str) -> ObjectMeta {
     }
 }
 
+/// A `ConfigMap` of source files.
+fn config_map(plan: &Plan, c: &ConfigMapPlan) -> ConfigMap {
+    ConfigMap {
+        metadata: metadata(plan, &c.name),
+        data: non_empty(c.data.clone()),
+        binary_data: non_empty(
+            c.binary_data
+                .iter()
+                .map(|(k, v)| (k.clone(), ByteString(v.clone())))
+                .collect(),
+        ),
+        ..ConfigMap::default()
+    }
+}
+
 fn non_empty<K, V>(map: BTreeMap<K, V>) -> Option<BTreeMap<K, V>> {
     (!map.is_empty()).then_some(map)
 }
@@ -177,10 +191,10 @@ fn artifact(plan: &Plan, kind: &'static str, several: bool, value: Value) -> Art
     };
     Artifact {
         task: plan.name.clone(),
-        kind,
-        name,
-        file_name,
-        content: Content::Object(object),
+        path: format!("{}/{file_name}", plan.name),
+        label: format!("{kind}/{name}"),
+        text: yaml::to_yaml(&object),
+        dockerfile: false,
     }
 }
 

@@ -2,16 +2,17 @@
 //! Security Standard *restricted* defaults.
 
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar,
-    EphemeralVolumeSource, PersistentVolumeClaimTemplate, PersistentVolumeClaimVolumeSource,
-    PodSecurityContext, PodSpec, PodTemplateSpec, ResourceRequirements, SeccompProfile,
-    SecretEnvSource, SecurityContext, Volume, VolumeMount,
+    Capabilities, ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource,
+    EnvFromSource, EnvVar, EnvVarSource, EphemeralVolumeSource, KeyToPath,
+    PersistentVolumeClaimTemplate, PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec,
+    PodTemplateSpec, ResourceRequirements, SeccompProfile, SecretEnvSource, SecretKeySelector,
+    SecurityContext, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{claim_spec, non_empty, quantities};
-use crate::plan::{Plan, VolumeSource};
+use crate::plan::{InitPlan, Plan, VolumeSource};
 
 /// The pod template of `plan`, with the pod-level `restart_policy` the action needs.
 pub(crate) fn template(plan: &Plan, restart_policy: Option<&str>) -> PodTemplateSpec {
@@ -26,6 +27,10 @@ pub(crate) fn template(plan: &Plan, restart_policy: Option<&str>) -> PodTemplate
             affinity: pod.affinity.clone(),
             automount_service_account_token: Some(false),
             containers: vec![container(plan)],
+            init_containers: pod
+                .init
+                .as_ref()
+                .map(|init| vec![init_container(plan, init)]),
             node_selector: non_empty(pod.node_selector.clone()),
             restart_policy: restart_policy.map(str::to_owned),
             security_context: Some(PodSecurityContext {
@@ -71,7 +76,7 @@ fn container(plan: &Plan) -> Container {
         }),
         command: (!pod.command.is_empty()).then(|| pod.command.clone()),
         args: (!pod.args.is_empty()).then(|| pod.args.clone()),
-        env: (!pod.env.is_empty()).then(|| {
+        env: (!pod.env.is_empty() || !pod.secret_env.is_empty()).then(|| {
             pod.env
                 .iter()
                 .map(|(name, value)| EnvVar {
@@ -79,6 +84,18 @@ fn container(plan: &Plan) -> Container {
                     value: Some(value.clone()),
                     value_from: None,
                 })
+                .chain(pod.secret_env.iter().map(|e| EnvVar {
+                    name: e.name.clone(),
+                    value: None,
+                    value_from: Some(EnvVarSource {
+                        secret_key_ref: Some(SecretKeySelector {
+                            name: e.secret.clone(),
+                            key: e.key.clone(),
+                            optional: None,
+                        }),
+                        ..EnvVarSource::default()
+                    }),
+                }))
                 .collect()
         }),
         env_from: (!pod.secrets.is_empty()).then(|| {
@@ -113,13 +130,43 @@ fn container(plan: &Plan) -> Container {
         volume_mounts: (!pod.volumes.is_empty()).then(|| {
             pod.volumes
                 .iter()
-                .map(|v| VolumeMount {
-                    name: v.name.clone(),
-                    mount_path: v.mount_path.clone(),
-                    ..VolumeMount::default()
+                .map(|v| match &v.source {
+                    VolumeSource::ConfigMapFile { key, .. } => VolumeMount {
+                        name: v.name.clone(),
+                        mount_path: v.mount_path.clone(),
+                        sub_path: Some(key.clone()),
+                        read_only: Some(true),
+                        ..VolumeMount::default()
+                    },
+                    _ => VolumeMount {
+                        name: v.name.clone(),
+                        mount_path: v.mount_path.clone(),
+                        ..VolumeMount::default()
+                    },
                 })
                 .collect()
         }),
+        ..Container::default()
+    }
+}
+
+/// The init container: the main container's env, secrets, resources and security
+/// context, with its own image and command, mounting only the volume it fills.
+fn init_container(plan: &Plan, init: &InitPlan) -> Container {
+    let main = container(plan);
+    Container {
+        name: init.name.clone(),
+        image: Some(init.image.clone()),
+        command: Some(init.command.clone()),
+        env: main.env,
+        env_from: main.env_from,
+        resources: main.resources,
+        security_context: main.security_context,
+        volume_mounts: Some(vec![VolumeMount {
+            name: init.volume.clone(),
+            mount_path: init.mount_path.clone(),
+            ..VolumeMount::default()
+        }]),
         ..Container::default()
     }
 }
@@ -152,6 +199,17 @@ fn volume(name: &str, source: &VolumeSource) -> Volume {
                     metadata: None,
                     spec: claim_spec(size, storage_class.as_ref()),
                 }),
+            });
+        }
+        VolumeSource::ConfigMapFile { config_map, key } => {
+            v.config_map = Some(ConfigMapVolumeSource {
+                name: config_map.clone(),
+                items: Some(vec![KeyToPath {
+                    key: key.clone(),
+                    path: key.clone(),
+                    ..KeyToPath::default()
+                }]),
+                ..ConfigMapVolumeSource::default()
             });
         }
     }

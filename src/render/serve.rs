@@ -28,7 +28,7 @@ pub(super) fn deployment(plan: &Plan, replicas: i32) -> Deployment {
 
 pub(super) fn service(plan: &Plan, service: &ServicePlan) -> Service {
     Service {
-        metadata: metadata(plan, &plan.name),
+        metadata: metadata(plan, service.name.as_deref().unwrap_or(&plan.name)),
         spec: Some(ServiceSpec {
             type_: Some(service.type_.as_str().to_owned()),
             selector: Some(plan.selector.clone()),

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::lines::MAX_SHOWN_LINE;
 
 /// Words for wrapping: split at spaces outside backticks only, so a code span such as
 /// `` `[--port, "8080"]` `` or `` `/data` `` is never broken across lines.
@@ -62,21 +63,14 @@ pub(crate) fn reports(diagnostics: &[Diagnostic], color: bool) -> String {
     out
 }
 
-/// Longest source line shown in a report; a longer one (minified or generated YAML)
-/// would flood the terminal, so the report names the place instead.
-const MAX_SHOWN_LINE: usize = 300;
-
 fn without_huge_snippet(d: &Diagnostic) -> Diagnostic {
     let (Some(file), Some(span), Some((line, col))) = (&d.file, d.primary_span(), d.line_col())
     else {
         return d.clone();
     };
-    let start = file.text[..span.start.min(file.text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let end = file.text[start..]
-        .find('\n')
-        .map_or(file.text.len(), |i| start + i);
+    let lines = file.lines();
+    let range = lines.line_range(&file.text, lines.line_of(span.start.min(file.text.len())));
+    let (start, end) = (range.start, range.end);
     if end - start <= MAX_SHOWN_LINE {
         return d.clone();
     }

@@ -33,15 +33,21 @@ const KEYWORDS: [&str; 15] = [
     "STOPSIGNAL",
 ];
 
-/// Longest Task name for a build: `<name>-build` names the Job, whose name Kubernetes
-/// copies into a label value (at most 63 characters).
 /// Most bytes of the Dockerfile: the `ConfigMap` that carries it holds 1 MiB of data
 /// (`MaxSecretSize`, which `ValidateConfigMap` applies).
 pub(crate) const DOCKERFILE_MAX: usize = 1024 * 1024;
 
+/// Longest Task name for a build: `<name>-build` names the Job, whose name Kubernetes
+/// copies into a label value (at most 63 characters).
 pub(crate) const MAX_BUILD_NAME: usize = 63 - "-build".len();
 
-pub(super) fn build(ck: &mut Checker<'_>, task: &TaskSpec, profile: &Profile) -> Option<BuildPlan> {
+/// `context`: Kaniko's `--context` for the Task's `function.source` (`source.rs`), if any.
+pub(super) fn build(
+    ck: &mut Checker<'_>,
+    task: &TaskSpec,
+    profile: &Profile,
+    context: Option<String>,
+) -> Option<BuildPlan> {
     if task.action != Action::Build {
         return None;
     }
@@ -105,10 +111,7 @@ pub(super) fn build(ck: &mut Checker<'_>, task: &TaskSpec, profile: &Profile) ->
         .with_help("move files into the build context (`function.source`) and `COPY` them, instead of writing them out in instructions"));
     }
     let destination = task.image.clone().unwrap_or_else(|| {
-        let repository = task
-            .project
-            .as_ref()
-            .map_or_else(|| task.name.clone(), |p| format!("{p}-{}", task.name));
+        let repository = default_repository(task.project.as_deref(), &task.name);
         let digest = Sha256::digest(dockerfile.as_bytes());
         let tag = digest
             .iter()
@@ -122,9 +125,7 @@ pub(super) fn build(ck: &mut Checker<'_>, task: &TaskSpec, profile: &Profile) ->
             None => format!("{repository}:{tag}"),
         }
     });
-    let context = function
-        .and_then(|f| f.source.clone())
-        .unwrap_or_else(|| format!("dir://{DOCKERFILE_DIR}"));
+    let context = context.unwrap_or_else(|| format!("dir://{DOCKERFILE_DIR}"));
     Some(BuildPlan {
         dockerfile,
         destination,
@@ -209,6 +210,26 @@ pub(super) fn builder_resources(
     (limits, requests)
 }
 
+/// The repository of the default destination, `<project>-<name>`, as an image repository
+/// path component: lower case, and every run of characters other than letters and digits
+/// (which a project, a label value, may have: `_`, `.`, `-`) made one `-`. So `Demo` →
+/// `demo`, `my..proj` → `my-proj`, `a_-_b` → `a-b`.
+fn default_repository(project: Option<&str>, name: &str) -> String {
+    let Some(project) = project else {
+        return name.to_owned();
+    };
+    let mut out = String::with_capacity(project.len() + name.len() + 1);
+    for word in project
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        out.push_str(&word.to_ascii_lowercase());
+        out.push('-');
+    }
+    out.push_str(name);
+    out
+}
+
 /// One Dockerfile line from one list item, or why it cannot be one.
 fn instruction(line: &str) -> Result<String, (&'static str, &'static str)> {
     if line.contains(['\n', '\r']) {
@@ -243,11 +264,39 @@ fn instruction(line: &str) -> Result<String, (&'static str, &'static str)> {
         }
         _ => {}
     }
+    if trimmed.ends_with('\\') {
+        return Err((
+            "ends with `\\`, which would join the next item to it",
+            "remove the trailing `\\`: each item is one whole line (join the commands of one `RUN` with `&&`)",
+        ));
+    }
+    if has_heredoc(trimmed) {
+        return Err((
+            "starts a heredoc (`<<`), whose body would need the following lines",
+            "one item is one line: write the file with `RUN printf '%s\\n' 'line 1' 'line 2' > file`, or copy it from the build context",
+        ));
+    }
+    if KEYWORDS.contains(&keyword) && trimmed == keyword {
+        return Err((
+            "is a keyword with nothing after it",
+            "give the instruction its arguments (`RUN pip install .`, `USER 10001`), or remove the item",
+        ));
+    }
     if KEYWORDS.contains(&keyword) {
         Ok(trimmed.to_owned())
     } else {
         Ok(format!("RUN {trimmed}"))
     }
+}
+
+/// Whether a line opens a Dockerfile heredoc (`<<EOF`, `<<-EOF`, `<<"EOF"`): `BuildKit` reads
+/// one in any `RUN`, `COPY` or `ADD` line, and a plain command becomes a `RUN` line.
+fn has_heredoc(line: &str) -> bool {
+    line.match_indices("<<").any(|(i, _)| {
+        let rest = line[i + 2..].trim_start_matches('-');
+        let rest = rest.trim_start_matches(['"', '\'']);
+        rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+    })
 }
 
 /// The builder mounts its own volumes; a Task's volumes may not take their names or paths.
@@ -301,5 +350,26 @@ mod tests {
         assert!(instruction("from alpine").is_err());
         assert!(instruction("ONBUILD RUN x").is_err());
         assert!(instruction("MAINTAINER me").is_err());
+        // a line that would take the next one with it, or that needs following lines
+        assert!(instruction("RUN echo a \\").is_err());
+        assert!(instruction("RUN <<EOF").is_err());
+        assert!(instruction("COPY <<-'EOT' /app/conf").is_err());
+        assert!(instruction("cat <<EOF > f").is_err());
+        assert_eq!(
+            instruction("echo $((1 << 2))").unwrap(),
+            "RUN echo $((1 << 2))"
+        );
+        // a keyword alone
+        assert!(instruction("RUN").is_err());
+        assert!(instruction(" USER ").is_err());
+    }
+
+    #[test]
+    fn default_repositories_are_valid_path_components() {
+        assert_eq!(default_repository(None, "train"), "train");
+        assert_eq!(default_repository(Some("demo"), "b"), "demo-b");
+        assert_eq!(default_repository(Some("Demo"), "b"), "demo-b");
+        assert_eq!(default_repository(Some("my..proj"), "b"), "my-proj-b");
+        assert_eq!(default_repository(Some("a_-_b"), "c"), "a-b-c");
     }
 }

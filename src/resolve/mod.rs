@@ -10,11 +10,17 @@ mod enforce;
 mod k8s_names;
 mod labels;
 mod metadata;
+mod platform;
 mod pod;
+mod resources;
 pub(crate) mod resources_rules;
 mod schedule;
+mod secrets;
 mod service;
+mod source;
 mod volumes;
+
+pub(crate) use platform::{ImageFrom, dns_label};
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -51,6 +57,8 @@ pub(crate) struct Resolved {
     pub(crate) origin: Origin,
     /// Problems that do not stop rendering.
     pub(crate) warnings: Vec<Diagnostic>,
+    /// `function.image_from`: the build Task whose image the pipeline fills in.
+    pub(crate) image_from: Option<ImageFrom>,
 }
 
 /// Collects the diagnostics of one Task, and places them where the value came from: the
@@ -160,23 +168,15 @@ pub(crate) fn resolve(
     if opts.strict {
         enforce::warn_overrides(&mut ck);
     }
-    let task: TaskSpec = match serde_path_to_error::deserialize(Value::Object(merged.value.clone()))
-    {
-        Ok(t) => t,
-        Err(e) if e.inner().to_string().contains("floating point") => {
-            errors.push(whole_number_error(&ck, e.path()));
-            return Err(errors);
-        }
-        Err(e) => {
-            // The Task passed the schema, so the profile's contribution is at fault.
-            errors.push(Diagnostic::new(ErrorKind::InvalidProfile {
-                name: profile.name.clone(),
-                problem: e.to_string(),
-            }));
+    let mut task = match decode(&ck, &merged.value) {
+        Ok(task) => task,
+        Err(mut decode_errors) => {
+            errors.append(&mut decode_errors);
             return Err(errors);
         }
     };
 
+    let extras = platform::normalise(&mut ck, &mut task);
     labels::check(&mut ck, &task);
     // Across the Task and its profile: two volumes may not share a mount path.
     ck.unique(
@@ -193,10 +193,13 @@ pub(crate) fn resolve(
     schedule::check(&mut ck, &task);
     let resources = pod::resources(&mut ck, &task);
     resources_rules::report(&mut ck, "/resources", &resources.0, &resources.1);
-    let (volumes, claims) = volumes::volumes(&mut ck, &task);
+    resources::check_extended(&mut ck, &resources, &extras.written);
+    let (mut volumes, claims) = volumes::volumes(&mut ck, &task);
+    let source = extras.source;
+    volumes.extend(source.volumes);
     let command = pod::command(&mut ck, &task);
     let service = service::service(&mut ck, &task);
-    let build = build::build(&mut ck, &task, profile);
+    let build = build::build(&mut ck, &task, profile, source.context);
 
     errors.append(&mut ck.errors);
     if !errors.is_empty() {
@@ -216,6 +219,8 @@ pub(crate) fn resolve(
             .map(service::container_ports)
             .unwrap_or_default(),
         read_only_root_filesystem: profile.read_only_root_filesystem,
+        secret_env: extras.secret_env,
+        init: source.init,
         ..pod::pod_plan(&task, command, resources, volumes)
     };
     let job = JobPlan {
@@ -240,6 +245,7 @@ pub(crate) fn resolve(
             name_span: doc.spans.value("/name"),
         },
         warnings: ck.warnings,
+        image_from: extras.image_from,
         plan: Plan {
             namespace: opts.namespace.map(str::to_owned).or(task.namespace.clone()),
             labels,
@@ -247,10 +253,41 @@ pub(crate) fn resolve(
             annotations: task.annotations.clone(),
             pod,
             claims,
+            config_maps: source.config_map.into_iter().collect(),
             workload,
             name: task.name,
         },
     })
+}
+
+/// The merged Task as the typed model: digit strings (`"8877"`) checked first, then a
+/// fraction in a whole-number field at its line; anything else the schema let through is
+/// the profile's doing (the Task passed the schema on its own).
+fn decode(
+    ck: &Checker<'_>,
+    merged: &serde_json::Map<String, Value>,
+) -> Result<TaskSpec, Vec<Diagnostic>> {
+    let digit_errors = platform::digit_strings(ck.doc, merged);
+    if !digit_errors.is_empty() {
+        return Err(digit_errors);
+    }
+    serde_path_to_error::deserialize(Value::Object(merged.clone())).map_err(|e| {
+        if is_fraction_error(&e.inner().to_string()) {
+            vec![whole_number_error(ck, e.path())]
+        } else {
+            vec![Diagnostic::new(ErrorKind::InvalidProfile {
+                name: ck.profile.name.clone(),
+                problem: e.to_string(),
+            })]
+        }
+    })
+}
+
+/// A deserialisation error of a whole-number field given a number with a fraction (`1.0`
+/// passes the schema's `integer`): serde's message for plain integers, `task::digits`' for
+/// those that also take digit strings.
+fn is_fraction_error(message: &str) -> bool {
+    message.contains("floating point") || message == "expected a whole number"
 }
 
 /// `fs_group: 1.0` passes the schema (JSON Schema counts 1.0 as an integer) but not a
@@ -419,7 +456,8 @@ mod tests {
                 "{BASE}volumes: [{{volume_type: persistent_volume_claim, name: d, mount_path: /d{spec}}}]\n"
             )
         };
-        assert_eq!(codes(resolve_str(&v(""))), ["volume::missing_size"]);
+        // the platform's default size (profile setting `platform.default_claim_size`)
+        assert_eq!(resolve_str(&v("")).unwrap().claims[0].size, "2Gi");
         assert_eq!(
             codes(resolve_str(&v(", spec: {claim_name: c, size: 1Gi}"))),
             ["volume::claim_conflict"]

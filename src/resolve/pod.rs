@@ -48,6 +48,7 @@ pub(super) fn pod_plan(
         run_as_group: task.run_as_group,
         fs_group: task.fs_group,
         read_only_root_filesystem: false,
+        ..PodPlan::default()
     }
 }
 

@@ -1,13 +1,12 @@
 //! The API server's rules for a container's final `limits` and `requests`
 //! (`ValidateResourceRequirements` in `k8s.io/kubernetes/pkg/apis/core/validation`) that
-//! the schema cannot see: resource names, extended resources (`nvidia.com/gpu`: a limit,
-//! request equal to limit, whole numbers) and huge pages (a limit, request equal to limit,
-//! whole pages, beside `cpu` or `memory`).
+//! the schema cannot see: resource names and huge pages (a limit, request equal to limit,
+//! whole pages, beside `cpu` or `memory`). Extended resources (`nvidia.com/gpu`) have their
+//! own rules in `resources::check_extended`, which knows where each of the platform's
+//! resource shapes wrote them; both use [`is_extended`].
 //!
-//! [`check`] takes the maps as they will be rendered, so every resources shape a Task may
-//! use (the Kubernetes `{requests, limits}` one here, the platform's shapes elsewhere) can
-//! call it and place the problems itself. A request above its limit is reported by the
-//! caller (`task::request_above_limit`), not here.
+//! [`check`] takes the maps as they will be rendered. A request above its limit is reported
+//! by the caller (`task::request_above_limit`), not here.
 
 use std::collections::BTreeMap;
 
@@ -57,13 +56,8 @@ fn is_native(name: &str) -> bool {
 }
 
 /// Extended: domain-qualified outside `kubernetes.io` (`IsExtendedResourceName`).
-fn is_extended(name: &str) -> bool {
+pub(super) fn is_extended(name: &str) -> bool {
     !is_native(name) && !name.starts_with("requests.")
-}
-
-/// May a request be below its limit (`IsOvercommitAllowed`)?
-fn overcommit_allowed(name: &str) -> bool {
-    is_native(name) && !is_hugepages(name)
 }
 
 /// Every problem of the final `limits` and `requests`, limits first, each map in key order.
@@ -96,18 +90,6 @@ pub(crate) fn check(
             let Some(q) = quantity::parse(value) else {
                 continue;
             };
-            if is_extended(name) && !q.is_multiple_of(one) {
-                out.push(problem(
-                    ErrorKind::NotInteger {
-                        resource: name.clone(),
-                        value: value.clone(),
-                    },
-                    "not a whole number",
-                    format!(
-                        "`{name}` is counted in whole devices: write a whole number such as `1`"
-                    ),
-                ));
-            }
             if is_hugepages(name) {
                 let page = quantity::parse(&name[HUGEPAGES.len()..]);
                 if !page.is_some_and(|page| page.is_multiple_of(one) && q.is_multiple_of(page)) {
@@ -129,7 +111,7 @@ pub(crate) fn check(
                     ));
                 }
             }
-            if side == Side::Requests && !overcommit_allowed(name) {
+            if side == Side::Requests && is_hugepages(name) {
                 match limits.get(name) {
                     None => out.push(problem(
                         ErrorKind::LimitRequired {
@@ -276,20 +258,13 @@ mod tests {
     }
 
     #[test]
-    fn extended_resources() {
-        assert_eq!(
-            codes(&[], &[("nvidia.com/gpu", "1")]),
-            ["resources::limit_required"]
-        );
-        assert_eq!(
-            codes(&[("nvidia.com/gpu", "2")], &[("nvidia.com/gpu", "1")]),
-            ["resources::request_not_limit"]
-        );
-        assert_eq!(
-            codes(&[("nvidia.com/gpu", "500m")], &[]),
-            ["resources::not_integer"]
-        );
-        assert!(codes(&[("nvidia.com/gpu", "2")], &[("nvidia.com/gpu", "2")]).is_empty());
+    fn extended_resources_are_left_to_check_extended() {
+        // resources::check_extended owns their rules (it knows every shape's locations)
+        assert!(codes(&[], &[("nvidia.com/gpu", "1")]).is_empty());
+        assert!(codes(&[("nvidia.com/gpu", "500m")], &[]).is_empty());
+        assert!(is_extended("nvidia.com/gpu"));
+        assert!(!is_extended("cpu"));
+        assert!(!is_extended("example.kubernetes.io/thing"));
         // overcommitable resources may request less than their limit
         assert!(codes(&[("cpu", "2")], &[("cpu", "1")]).is_empty());
     }
@@ -308,6 +283,13 @@ mod tests {
         assert_eq!(
             codes(&[("memory", "1Gi")], &[("hugepages-2Mi", "4Mi")]),
             ["resources::limit_required"]
+        );
+        assert_eq!(
+            codes(
+                &[("memory", "1Gi"), ("hugepages-2Mi", "8Mi")],
+                &[("hugepages-2Mi", "4Mi")]
+            ),
+            ["resources::request_not_limit"]
         );
     }
 }

@@ -98,6 +98,7 @@ pub(super) fn service(ck: &mut Checker<'_>, task: &TaskSpec) -> Option<ServicePl
     }
     check_unique(ck, task, &ports);
     Some(ServicePlan {
+        name: task.service_name.clone(),
         type_,
         ports: ports.into_iter().map(|(_, p)| p).collect(),
     })

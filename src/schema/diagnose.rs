@@ -530,7 +530,7 @@ mod tests {
     #[test]
     fn all_errors_are_reported() {
         let d = check(
-            "name: Bad_Name\naction: job\nfunction: {image: x, image_pull_policy: Sometimes}\nenvs: [{name: A, value: 1}]\nvolumes: [{volume_type: empty_dir, name: s, mount_path: rel}]\n",
+            "name: Bad Name\naction: job\nfunction: {image: x, image_pull_policy: Sometimes}\nenvs: [{name: A, value: 1}]\nvolumes: [{volume_type: empty_dir, name: s, mount_path: rel}]\n",
         );
         let codes: Vec<_> = d.iter().map(|d| d.kind.code()).collect();
         assert_eq!(

@@ -29,6 +29,16 @@ pub(crate) const QUANTITY: &str =
 /// Image reference, after the OCI distribution grammar (`distribution/reference`):
 /// `[host[:port]/]path[:tag][@algorithm:hex]`, path components lowercase.
 pub(crate) const IMAGE_REF: &str = r"^((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$";
+/// DNS-1035 label: Service names.
+pub(crate) const DNS_1035_LABEL: &str = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
+/// A reference-platform function name (core's slug pattern).
+pub(crate) const PLATFORM_NAME: &str = "^[A-Za-z0-9._+-]+$";
+/// A profile name: safe as a file name, and allows the platform's template ids (`1xV100`).
+pub(crate) const PROFILE_NAME: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+/// An entry of `secrets`: a Secret name (DNS-1123 subdomain) or a secret-store key (an
+/// environment variable name).
+pub(crate) const SECRET_ENTRY: &str =
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*|[A-Za-z_][A-Za-z0-9_]*)$";
 /// Environment variable name, as Kubernetes validates it.
 pub(crate) const ENV_NAME: &str = "^[-._a-zA-Z][-._a-zA-Z0-9]*$";
 /// Absolute path inside the container, without `..` segments.
@@ -40,21 +50,30 @@ pub(crate) const ABSOLUTE_PATH: &str = r"^/([^/\x00]+(/[^/\x00]+)*)?/?$";
 #[serde(deny_unknown_fields)]
 #[schemars(title = "taskrender Task", extend("$id" = "https://taskrender.dev/schemas/task.schema.json"))]
 pub(crate) struct TaskSpec {
+    /// Optional header that says this document is a Task: `taskrender.io/v1alpha1`.
+    #[serde(rename = "apiVersion")]
+    #[allow(dead_code)] // checked by the schema; identifies the document to tools
+    pub(crate) api_version: Option<ApiVersion>,
+    /// Optional header that says this document is a Task: `Task`.
+    #[allow(dead_code)] // checked by the schema; identifies the document to tools
+    pub(crate) kind: Option<TaskKind>,
     /// Name of the Task: a DNS-1123 label (lowercase letters, digits and `-`). Every
-    /// rendered object's name derives from it.
-    #[schemars(regex(pattern = DNS_LABEL), length(min = 1, max = 63), extend("x-format" = "dns-label", "x-expected" = "a DNS-1123 label: lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters"))]
+    /// rendered object's name derives from it. A reference-platform function name
+    /// (`download_images_s2`: letters, digits, `_`, `.`, `+`, `-`) is normalised to one
+    /// (`download-images-s2`) with a warning.
+    #[schemars(regex(pattern = PLATFORM_NAME), length(min = 1, max = 253), extend("x-format" = "dns-label", "x-expected" = "a DNS-1123 label (lowercase letters, digits and `-`, at most 63 characters), or a platform function name of letters, digits, `_`, `.`, `+` and `-`"))]
     pub(crate) name: String,
     /// Project the Task belongs to: the `app.kubernetes.io/part-of` label.
     #[schemars(regex(pattern = LABEL_VALUE), length(min = 1, max = 63), extend("x-expected" = "a label value: letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit, at most 63 characters"))]
     pub(crate) project: Option<String>,
     /// Namespace of every rendered object (`--namespace` on the command line wins).
-    #[schemars(regex(pattern = DNS_LABEL), length(min = 1, max = 63), extend("x-format" = "dns-label", "x-expected" = "a DNS-1123 label: lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters"))]
+    #[schemars(with = "Option<formats::DnsLabel>")]
     pub(crate) namespace: Option<String>,
     /// What to render: `job` (a batch Job), `serve` (a Deployment and a Service),
     /// `deploy` (a Deployment) or `build` (a Dockerfile and a Job that builds and pushes it).
     pub(crate) action: Action,
     /// Name of the profile that supplies platform defaults and policy (default: `default`).
-    #[schemars(regex(pattern = DNS_LABEL), length(min = 1, max = 63), extend("x-expected" = "a profile name: lowercase letters, digits and `-`"))]
+    #[schemars(regex(pattern = PROFILE_NAME), length(min = 1, max = 63), extend("x-expected" = "a profile name: letters, digits, `-`, `_` and `.`, starting with a letter or digit, such as `gpu-a100` or `1xV100`"))]
     #[allow(dead_code)] // read from the document before decoding, to load the profile
     pub(crate) profile: Option<String>,
     /// Extra labels on every rendered object and pod.
@@ -73,7 +92,9 @@ pub(crate) struct TaskSpec {
     /// Volumes mounted into the container.
     #[serde(default)]
     pub(crate) volumes: Vec<Volume>,
-    /// Compute resources of the container, in the Kubernetes shape.
+    /// Compute resources of the container: the Kubernetes shape `{requests, limits}`, the
+    /// platform's scalar shape `{cpu, mem, gpu, disk}` (requests) or its per-resource shape
+    /// `{cpu: {requests, limits}, mem: …, gpu: …}` — one shape per Task.
     pub(crate) resources: Option<Resources>,
     /// A Kubernetes `Affinity` (nodeAffinity, podAffinity, podAntiAffinity) for the pod.
     #[serde(default)]
@@ -86,24 +107,32 @@ pub(crate) struct TaskSpec {
     /// Environment variables of the container, in order.
     #[serde(default)]
     pub(crate) envs: Vec<EnvVar>,
-    /// Names of existing Secrets whose keys become environment variables (`envFrom`).
-    /// Secret values never appear in a Task.
+    /// Secrets whose values become environment variables. A DNS-1123 name (`db-credentials`)
+    /// is an existing Secret whose keys all become variables (`envFrom`); an environment
+    /// variable name (`HF_TOKEN`) is a key of the project's secret store and becomes that one
+    /// variable (`secretKeyRef`; the store is the profile's `secret_store`, default
+    /// `proj-secrets-<project>`). Secret values never appear in a Task.
     #[serde(default)]
-    #[schemars(inner(regex(pattern = DNS_SUBDOMAIN), length(min = 1, max = 253)), extend("x-expected" = "a Secret name: a DNS-1123 subdomain"))]
+    #[schemars(inner(regex(pattern = SECRET_ENTRY), length(min = 1, max = 253)), extend("x-expected" = "a Secret name (a DNS-1123 subdomain such as `db-credentials`, whose keys all become variables) or a secret-store key (an environment variable name such as `HF_TOKEN`)"))]
     pub(crate) secrets: Vec<String>,
-    /// Group id that owns mounted volumes (pod `securityContext.fsGroup`).
-    #[schemars(range(min = 0, max = 2_147_483_647), extend("x-actions" = ["job", "deploy"]))]
+    /// Group id that owns mounted volumes (pod `securityContext.fsGroup`). Ids may be
+    /// written as digit strings (`"8877"`), as the reference platform accepts.
+    #[serde(default, deserialize_with = "digits::opt_i64")]
+    #[schemars(with = "Option<digits::Int>", range(min = 0, max = 2_147_483_647), extend("x-actions" = ["job", "serve", "deploy"]))]
     pub(crate) fs_group: Option<i64>,
     /// User id the container runs as (pod `securityContext.runAsUser`); 0 (root) only
     /// where the profile allows it.
-    #[schemars(range(min = 0, max = 2_147_483_647), extend("x-actions" = ["job", "serve", "deploy"]))]
+    #[serde(default, deserialize_with = "digits::opt_i64")]
+    #[schemars(with = "Option<digits::Int>", range(min = 0, max = 2_147_483_647), extend("x-actions" = ["job", "serve", "deploy"]))]
     pub(crate) run_as_user: Option<i64>,
     /// Group id the container runs as (pod `securityContext.runAsGroup`); 0 only where
     /// the profile allows it.
-    #[schemars(range(min = 0, max = 2_147_483_647), extend("x-actions" = ["job", "serve", "deploy"]))]
+    #[serde(default, deserialize_with = "digits::opt_i64")]
+    #[schemars(with = "Option<digits::Int>", range(min = 0, max = 2_147_483_647), extend("x-actions" = ["job", "serve", "deploy"]))]
     pub(crate) run_as_group: Option<i64>,
     /// Number of pods of the Deployment (default 1; `serve` allows 0, `deploy` needs at least 1).
-    #[schemars(range(min = 0, max = 2_147_483_647), extend("x-actions" = ["serve", "deploy"]))]
+    #[serde(default, deserialize_with = "digits::opt_i32")]
+    #[schemars(with = "Option<digits::Int>", range(min = 0, max = 2_147_483_647), extend("x-actions" = ["serve", "deploy"]))]
     pub(crate) replicas: Option<i32>,
     /// Ports of the Service: `port`, `targetPort` (or `target_port`), and optional `name`,
     /// `protocol` and `nodePort`.
@@ -113,21 +142,38 @@ pub(crate) struct TaskSpec {
     /// Type of the Service: `ClusterIP` (default), `NodePort` or `LoadBalancer`.
     #[schemars(extend("x-actions" = ["serve"]))]
     pub(crate) service_type: Option<ServiceType>,
+    /// Name of the Service (default: the Task's name): a DNS-1035 label, the stable DNS
+    /// name clients use.
+    #[schemars(regex(pattern = DNS_1035_LABEL), length(min = 1, max = 63), extend("x-actions" = ["serve"], "x-expected" = "a Service name: a DNS-1035 label (lowercase letters, digits and `-`, starting with a letter, at most 63 characters)"))]
+    pub(crate) service_name: Option<String>,
     /// Dockerfile lines after `FROM`, `WORKDIR /shared` and `COPY . /shared`: a plain
     /// command becomes `RUN <command>`, a line starting with a Dockerfile keyword is kept.
     #[serde(default)]
     #[schemars(inner(length(min = 1)), extend("x-actions" = ["build"]))]
     pub(crate) instructions: Vec<String>,
     /// Image of the Dockerfile's `FROM` (else `function.base_image`, else `function.image`).
-    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-format" = "image-ref", "x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`", "x-actions" = ["build"]))]
+    #[schemars(with = "Option<formats::ImageRef>", extend("x-actions" = ["build"]))]
     pub(crate) base_image: Option<String>,
     /// Image to build and push, `name:tag` (default: `<project>-<name>` tagged with a hash
     /// of the Dockerfile).
-    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-format" = "image-ref", "x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`", "x-actions" = ["build"]))]
+    #[schemars(with = "Option<formats::ImageRef>", extend("x-actions" = ["build"]))]
     pub(crate) image: Option<String>,
     /// A `kubernetes.io/dockerconfigjson` Secret the builder uses to push the image.
     #[schemars(regex(pattern = DNS_SUBDOMAIN), length(min = 1, max = 253), extend("x-actions" = ["build"], "x-expected" = "a Secret name: a DNS-1123 subdomain"))]
     pub(crate) registry_secret: Option<String>,
+}
+
+/// The only version of the Task format.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+pub(crate) enum ApiVersion {
+    #[serde(rename = "taskrender.io/v1alpha1")]
+    V1alpha1,
+}
+
+/// The `kind` of a self-identifying Task.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+pub(crate) enum TaskKind {
+    Task,
 }
 
 /// The four actions.
@@ -161,26 +207,78 @@ impl Action {
 #[serde(deny_unknown_fields)]
 pub(crate) struct Function {
     /// Container image, `[registry/]name[:tag][@digest]` (required for job, serve, deploy).
-    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-format" = "image-ref", "x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`"))]
+    #[schemars(with = "Option<formats::ImageRef>")]
     pub(crate) image: Option<String>,
     /// Command (the container's entrypoint): a list of strings, or one string split like a
-    /// POSIX shell would (quotes respected, nothing expanded).
-    #[schemars(extend("x-actions" = ["job", "serve", "deploy"]))]
+    /// POSIX shell would (quotes respected, nothing expanded). On `build`, it belongs to
+    /// the image's later runs (a warning says the build ignores it).
     pub(crate) command: Option<Command>,
-    /// Arguments to the command.
+    /// Arguments to the command (on `build`: for later runs, ignored with a warning).
     #[serde(default)]
-    #[schemars(extend("x-actions" = ["job", "serve", "deploy"]))]
     pub(crate) args: Vec<String>,
-    /// When the kubelet pulls the image: `Always`, `IfNotPresent` or `Never`.
-    #[schemars(extend("x-actions" = ["job", "serve", "deploy"]))]
+    /// When the kubelet pulls the image: `Always`, `IfNotPresent` or `Never` (on `build`:
+    /// for later runs, ignored with a warning).
     pub(crate) image_pull_policy: Option<PullPolicy>,
-    /// Base image of a build (see `base_image`).
-    #[schemars(regex(pattern = IMAGE_REF), length(min = 1, max = 512), extend("x-format" = "image-ref", "x-expected" = "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`", "x-actions" = ["build"]))]
+    /// Base image of a build (see `base_image`); on job, serve and deploy it is ignored with
+    /// a warning (the platform keeps it on the function for its builds).
+    #[schemars(with = "Option<formats::ImageRef>")]
     pub(crate) base_image: Option<String>,
-    /// Build context: a `git://`, `https://`, `s3://` or `gs://` URL (default: the
-    /// generated Dockerfile alone).
-    #[schemars(regex(pattern = r"^(git|https|s3|gs)://[^\s]+$"), extend("x-actions" = ["build"], "x-expected" = "a build context URL: `git://`, `https://`, `s3://` or `gs://`, without spaces"))]
+    /// The name of a `build` Task rendered in the same run whose image this Task runs
+    /// (its destination, including the content-addressed tag), instead of `image`.
+    #[schemars(regex(pattern = DNS_LABEL), length(min = 1, max = 63), extend("x-actions" = ["job", "serve", "deploy"], "x-expected" = "the name of a `build` Task: a DNS-1123 label"))]
+    pub(crate) image_from: Option<String>,
+    /// Code the platform puts into `/shared` before the container starts: a remote ref
+    /// (`git+https://host/repo[#branch]`, `https://…/file`, `zip+https://…`, `s3://bucket/key`,
+    /// `zip+s3://…`, `hf://owner/repo`) fetched by an init container, or an inline file
+    /// `{source: main.py, base64: …}` / `{source: main.py, code: …}` mounted from a
+    /// `ConfigMap`. On `build` it is the build context (`git://`, `s3://` and `gs://` stay
+    /// Kaniko contexts).
+    pub(crate) source: Option<Source>,
+}
+
+/// `function.source`: a URL, or an inline file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Source {
+    Ref(String),
+    Inline(InlineSource),
+}
+
+/// An inline source file, in the platform's shape.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct InlineSource {
     pub(crate) source: Option<String>,
+    pub(crate) base64: Option<String>,
+    pub(crate) code: Option<String>,
+    #[allow(dead_code)] // informational on the platform too
+    pub(crate) handler: Option<String>,
+    pub(crate) lang: Option<String>,
+}
+
+/// A remote source ref: a URL scheme, `://`, no spaces.
+pub(crate) const SOURCE_REF: &str = r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s]+$";
+
+impl JsonSchema for Source {
+    fn schema_name() -> Cow<'static, str> {
+        "Source".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A remote ref such as `git+https://github.com/acme/app#main`, or an inline file `{source: main.py, base64: …}`.",
+            "type": ["string", "object"],
+            "pattern": SOURCE_REF,
+            "x-expected": "a URL such as `git+https://github.com/acme/app`, `https://host/file.py`, `zip+s3://bucket/app.zip` or `hf://owner/repo`, without spaces",
+            "additionalProperties": false,
+            "properties": {
+                "source": {"description": "Path of the file under `/shared`, such as `main.py` or `src/launch.sh`.", "type": "string", "minLength": 1, "pattern": r"^[^/\x00][^\x00]*$", "x-expected": "a relative file path such as `main.py`"},
+                "base64": {"description": "The file's content, base64-encoded.", "type": "string"},
+                "code": {"description": "The file's content as text (instead of `base64`).", "type": "string"},
+                "handler": {"description": "The platform's entry-point hint (informational; nothing reads it in a container).", "type": "string"},
+                "lang": {"description": "Language of the file (informational; `dockerfile` on a build is refused: write `instructions`).", "type": "string"},
+            },
+        })
+    }
 }
 
 /// A command: one string (split into words) or a list of words.
@@ -246,10 +344,21 @@ pub(crate) struct EnvVar {
     pub(crate) value: String,
 }
 
-/// Container resources.
+/// Container resources, in any of three shapes (one per Task): `requests`/`limits`
+/// (Kubernetes), scalar `cpu`/`mem`/`gpu`/`disk` (the platform's requests) or per-resource
+/// `cpu: {requests, limits}` (the platform's SDK ≤ 0.13).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Resources {
+    /// CPU: a request such as `"2"` or `500m`, or `{requests, limits}`.
+    pub(crate) cpu: Option<PlatformResource>,
+    /// Memory: a request such as `64Gi`, or `{requests, limits}`.
+    pub(crate) mem: Option<PlatformResource>,
+    /// GPUs: a whole number, or `{requests, limits}`; the extended resource the profile's
+    /// `platform.gpu_resource` names (default `nvidia.com/gpu`), with limit = request.
+    pub(crate) gpu: Option<PlatformResource>,
+    /// Scratch disk, such as `10Gi`: an ephemeral volume mounted at `/shared`.
+    pub(crate) disk: Option<Quantity>,
     /// Most of each resource the container may use, such as `cpu: "2"`, `memory: 4Gi`,
     /// `nvidia.com/gpu: 1`.
     #[serde(default)]
@@ -259,6 +368,45 @@ pub(crate) struct Resources {
     #[serde(default)]
     #[schemars(schema_with = "quantity_map")]
     pub(crate) requests: BTreeMap<String, Quantity>,
+}
+
+/// One resource in the platform's shapes: a quantity (the request), or per side.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum PlatformResource {
+    /// A request, such as `"2"`.
+    Scalar(Quantity),
+    /// The SDK ≤ 0.13 shape.
+    Sides(ResourceSides),
+}
+
+/// `{requests, limits}` of one resource.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ResourceSides {
+    pub(crate) requests: Option<Quantity>,
+    pub(crate) limits: Option<Quantity>,
+}
+
+impl JsonSchema for PlatformResource {
+    fn schema_name() -> Cow<'static, str> {
+        "PlatformResource".into()
+    }
+    // One schema for both shapes (no `anyOf`), so that errors point at the exact key.
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A quantity (the request, such as `\"2\"` or `8Gi`), or `{requests, limits}`.",
+            "type": ["string", "number", "object"],
+            "pattern": QUANTITY,
+            "minimum": 0,
+            "x-expected": "a Kubernetes quantity such as `500m`, `2`, `512Mi` or `10Gi`",
+            "additionalProperties": false,
+            "properties": {
+                "requests": g.subschema_for::<Quantity>(),
+                "limits": g.subschema_for::<Quantity>(),
+            },
+        })
+    }
 }
 
 /// A Kubernetes quantity, written as a string (`500m`, `1Gi`) or a number (`2`).
@@ -293,15 +441,55 @@ impl JsonSchema for Quantity {
 }
 
 /// One volume mounted into the container. `spec` depends on `volume_type`.
-#[allow(clippy::struct_field_names)] // `volume_type` is the reference platform's key
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RawVolume")]
 pub(crate) struct Volume {
-    pub(crate) volume_type: VolumeType,
     pub(crate) name: String,
     pub(crate) mount_path: String,
+    /// The volume's type with its `spec`, decoded.
+    pub(crate) source: VolumeSpec,
+}
+
+/// A volume's `spec`, typed by its `volume_type`.
+#[derive(Debug, Clone)]
+pub(crate) enum VolumeSpec {
+    PersistentVolumeClaim(PvcSpec),
+    EmptyDir(EmptyDirSpec),
+    Ephemeral(EphemeralSpec),
+    SharedVolume(SharedVolumeSpec),
+}
+
+/// A volume as written: `spec` is read by `volume_type`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(clippy::struct_field_names)] // `volume_type` is the reference platform's key
+struct RawVolume {
+    volume_type: VolumeType,
+    name: String,
+    mount_path: String,
     #[serde(default)]
-    pub(crate) spec: serde_json::Map<String, serde_json::Value>,
+    spec: serde_json::Map<String, serde_json::Value>,
+}
+
+impl TryFrom<RawVolume> for Volume {
+    type Error = serde_json::Error;
+
+    fn try_from(raw: RawVolume) -> Result<Self, Self::Error> {
+        let spec = serde_json::Value::Object(raw.spec);
+        let source = match raw.volume_type {
+            VolumeType::PersistentVolumeClaim => {
+                VolumeSpec::PersistentVolumeClaim(serde_json::from_value(spec)?)
+            }
+            VolumeType::EmptyDir => VolumeSpec::EmptyDir(serde_json::from_value(spec)?),
+            VolumeType::Ephemeral => VolumeSpec::Ephemeral(serde_json::from_value(spec)?),
+            VolumeType::SharedVolume => VolumeSpec::SharedVolume(serde_json::from_value(spec)?),
+        };
+        Ok(Self {
+            name: raw.name,
+            mount_path: raw.mount_path,
+            source,
+        })
+    }
 }
 
 /// Kind of volume: `persistent_volume_claim` (a new claim `<task>-<volume>`, or an
@@ -348,7 +536,7 @@ pub(crate) enum EmptyDirMedium {
 }
 
 /// `spec` of an `ephemeral` volume.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EphemeralSpec {
     /// Requested storage, such as `5Gi`.
@@ -436,15 +624,18 @@ impl JsonSchema for Volume {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ServicePort {
     /// Port the Service listens on.
-    #[schemars(range(min = 1, max = 65535))]
+    #[serde(deserialize_with = "digits::u16")]
+    #[schemars(with = "digits::Int", range(min = 1, max = 65535))]
     pub(crate) port: u16,
     /// Port of the container the Service forwards to (default: `port`).
     #[serde(rename = "targetPort")]
-    #[schemars(range(min = 1, max = 65535))]
+    #[serde(default, deserialize_with = "digits::opt_u16")]
+    #[schemars(with = "Option<digits::Int>", range(min = 1, max = 65535))]
     pub(crate) target_port_camel: Option<u16>,
     /// The reference SDK's spelling of `targetPort`; give one or the other.
     #[serde(rename = "target_port")]
-    #[schemars(range(min = 1, max = 65535))]
+    #[serde(default, deserialize_with = "digits::opt_u16")]
+    #[schemars(with = "Option<digits::Int>", range(min = 1, max = 65535))]
     pub(crate) target_port_snake: Option<u16>,
     /// Port name (default `port-<port>`): a DNS-1123 label of at most 15 characters.
     #[schemars(regex(pattern = DNS_LABEL), length(min = 1, max = 15), extend("x-expected" = "a port name: lowercase letters, digits and `-`, at most 15 characters"))]
@@ -453,7 +644,8 @@ pub(crate) struct ServicePort {
     pub(crate) protocol: Option<Protocol>,
     /// Port on every node (`NodePort` and `LoadBalancer` Services only).
     #[serde(rename = "nodePort")]
-    #[schemars(range(min = 1, max = 65535))]
+    #[serde(default, deserialize_with = "digits::opt_u16")]
+    #[schemars(with = "Option<digits::Int>", range(min = 1, max = 65535))]
     pub(crate) node_port: Option<u16>,
 }
 
@@ -496,6 +688,60 @@ impl ServiceType {
     }
 }
 
+/// The string formats that recur in the Task, each with its schema written once. Fields
+/// keep `String` and borrow the schema with `#[schemars(with = "formats::…")]`.
+pub(crate) mod formats {
+    use std::borrow::Cow;
+
+    use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+    use super::{DNS_LABEL, IMAGE_REF};
+
+    /// A DNS-1123 label: what Kubernetes requires of most object names.
+    pub(crate) struct DnsLabel;
+
+    impl JsonSchema for DnsLabel {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> Cow<'static, str> {
+            "DnsLabel".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": "string",
+                "pattern": DNS_LABEL,
+                "minLength": 1,
+                "maxLength": 63,
+                "x-format": "dns-label",
+                "x-expected": "a DNS-1123 label: lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters",
+            })
+        }
+    }
+
+    /// An OCI image reference.
+    pub(crate) struct ImageRef;
+
+    impl JsonSchema for ImageRef {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> Cow<'static, str> {
+            "ImageRef".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": "string",
+                "pattern": IMAGE_REF,
+                "minLength": 1,
+                "maxLength": 512,
+                "x-format": "image-ref",
+                "x-expected": "an image reference `[registry[:port]/]name[:tag][@digest]` with a lowercase name, such as `ghcr.io/acme/train:1.4.2`",
+            })
+        }
+    }
+}
+
 fn label_map(_: &mut SchemaGenerator) -> Schema {
     json_schema!({
         "type": "object",
@@ -526,4 +772,65 @@ fn k8s_affinity(_: &mut SchemaGenerator) -> Schema {
 
 fn k8s_tolerations(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "array", "items": {"$ref": "#/$defs/io.k8s.api.core.v1.Toleration"}})
+}
+
+/// Whole numbers that the platform also accepts as digit strings (`"8877"`).
+pub(crate) mod digits {
+    use std::borrow::Cow;
+
+    use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+    use serde::{Deserialize, Deserializer, de::Error as _};
+
+    /// The schema of such a number: an integer, or a string of digits.
+    pub(crate) struct Int;
+
+    impl JsonSchema for Int {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> Cow<'static, str> {
+            "Int".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({
+                "type": ["integer", "string"],
+                "pattern": "^[0-9]{1,10}$",
+                "x-expected": "a whole number, such as `8877` (a string of digits such as `\"8877\"` is accepted too)",
+            })
+        }
+    }
+
+    fn number<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Number(n) => n
+                .as_i64()
+                .ok_or_else(|| D::Error::custom("expected a whole number")),
+            serde_json::Value::String(s)
+                if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                s.parse().map_err(D::Error::custom)
+            }
+            other => Err(D::Error::custom(format!(
+                "expected a whole number, found {other}"
+            ))),
+        }
+    }
+
+    pub(crate) fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        number(d).map(Some)
+    }
+
+    pub(crate) fn opt_i32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
+        let n = number(d)?;
+        i32::try_from(n).map(Some).map_err(D::Error::custom)
+    }
+
+    pub(crate) fn u16<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
+        let n = number(d)?;
+        u16::try_from(n).map_err(D::Error::custom)
+    }
+
+    pub(crate) fn opt_u16<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+        u16(d).map(Some)
+    }
 }

@@ -1,8 +1,12 @@
-//! Command-line behaviour beyond the golden fixtures: inputs (directories, stdin, limits),
-//! exit codes, output modes and determinism across thread counts.
+//! Command-line behaviour that cannot be a command fixture (`fixtures/commands/`, see
+//! `commands.rs`): file-system conditions git cannot hold (an empty folder, a sparse 100 MB
+//! file, a dangling symlink, no permission), outputs equal to another checked-in file,
+//! determinism across thread counts, properties across runs, and the CI recipe in a scratch
+//! git repository. Every run is compared whole with [`Expect`].
 
 use std::path::Path;
 
+use crate::golden::diff;
 use crate::taskrender;
 
 const JOB: &str = "name: NAME\naction: job\nfunction: {image: busybox:1.36}\n";
@@ -21,75 +25,82 @@ fn write(dir: &Path, rel: &str, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
-#[test]
-fn stdout_is_a_multi_document_stream() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "a.yaml",
-        &format!("{}---\n{}", job("one"), job("two")),
-    );
-    let out = taskrender(dir.path(), &["render", "a.yaml"], b"");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(
-        text.matches("\n---\n").count() + usize::from(text.starts_with("---\n")),
-        2
-    );
-    assert!(text.contains("name: one") && text.contains("name: two"));
-    assert!(out.stderr.is_empty());
+/// One run of the binary, compared whole: stdout and stderr default to empty and the exit
+/// code to 0, and all three are always checked.
+#[must_use]
+struct Expect {
+    args: Vec<String>,
+    stdout: Vec<u8>,
+    stderr: String,
+    code: i32,
 }
 
-#[test]
-fn stdin_is_read_for_dash() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = taskrender(dir.path(), &["render", "-"], job("piped").as_bytes());
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .contains("name: piped")
-    );
-    // no path at all also means stdin
-    let out = taskrender(dir.path(), &["check"], job("piped").as_bytes());
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    // errors in stdin name `<stdin>`
-    let out = taskrender(dir.path(), &["check", "-"], b"name: x\naction: jbo\n");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("<stdin>:2:9"), "{}", stderr(&out));
-}
+impl Expect {
+    fn new(args: &[&str]) -> Self {
+        Self {
+            args: args.iter().map(|&a| a.to_owned()).collect(),
+            stdout: Vec::new(),
+            stderr: String::new(),
+            code: 0,
+        }
+    }
 
-#[test]
-fn directories_are_walked_in_sorted_order() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "tasks/b.yaml", &job("b"));
-    write(dir.path(), "tasks/a/z.yml", &job("az"));
-    write(dir.path(), "tasks/c.yaml", &job("c"));
-    write(dir.path(), "tasks/.hidden.yaml", "not: [valid");
-    write(dir.path(), "tasks/notes.txt", "ignored");
-    let out = taskrender(dir.path(), &["render", "tasks"], b"");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let text = String::from_utf8(out.stdout).unwrap();
-    let order: Vec<usize> = ["name: az", "name: b\n", "name: c\n"]
-        .iter()
-        .map(|n| text.find(n).unwrap())
-        .collect();
-    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    fn stdout(mut self, stdout: impl Into<Vec<u8>>) -> Self {
+        self.stdout = stdout.into();
+        self
+    }
+
+    fn stderr(mut self, stderr: &str) -> Self {
+        stderr.clone_into(&mut self.stderr);
+        self
+    }
+
+    fn code(mut self, code: i32) -> Self {
+        self.code = code;
+        self
+    }
+
+    /// Runs in `dir` and panics with every difference; returns stdout.
+    #[track_caller]
+    fn run(self, dir: &Path) -> Vec<u8> {
+        let argv: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let out = taskrender(dir, &argv, b"");
+        let mut problems = Vec::new();
+        if out.status.code() != Some(self.code) {
+            problems.push(format!(
+                "exit {:?}, expected {}",
+                out.status.code(),
+                self.code
+            ));
+        }
+        if out.stdout != self.stdout {
+            problems.push(diff("stdout", &self.stdout, &out.stdout));
+        }
+        if out.stderr != self.stderr.as_bytes() {
+            problems.push(diff("stderr", self.stderr.as_bytes(), &out.stderr));
+        }
+        assert!(
+            problems.is_empty(),
+            "taskrender {}\n{}",
+            self.args.join(" "),
+            problems.join("\n")
+        );
+        out.stdout
+    }
 }
 
 #[test]
 fn empty_directory_and_missing_paths_are_errors() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("empty")).unwrap();
-    let out = taskrender(dir.path(), &["check", "empty", "missing.yaml"], b"");
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(err.contains("io::no_task_files"), "{err}");
-    assert!(
-        err.contains("cannot read `missing.yaml`: no such file or directory"),
-        "{err}"
-    );
-    assert!(err.ends_with("error: 2 errors\n"), "{err}");
+    Expect::new(&["check", "empty", "missing.yaml"])
+        .stderr(
+            "io::no_task_files\n\n  × no Task files (`*.yaml`, `*.yml`) in directory `empty`\n\n\
+             io::read\n\n  × cannot read `missing.yaml`: no such file or directory\n\n\
+             error: 2 errors\n",
+        )
+        .code(1)
+        .run(dir.path());
 }
 
 #[test]
@@ -97,13 +108,13 @@ fn oversized_input_is_refused_without_reading_it_all() {
     let dir = tempfile::tempdir().unwrap();
     let f = std::fs::File::create(dir.path().join("huge.yaml")).unwrap();
     f.set_len(100 * 1024 * 1024).unwrap(); // sparse: 100 MB of NULs
-    let out = taskrender(dir.path(), &["check", "huge.yaml"], b"");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("`huge.yaml` is larger than 8 MiB"),
-        "{}",
-        stderr(&out)
-    );
+    Expect::new(&["check", "huge.yaml"])
+        .stderr(
+            "io::too_large\n\n  × `huge.yaml` is larger than 8 MiB, the largest Task file \
+             accepted\n\nerror: 1 error\n",
+        )
+        .code(1)
+        .run(dir.path());
 }
 
 #[cfg(unix)]
@@ -112,16 +123,20 @@ fn unreadable_file_is_reported() {
     // A dangling symlink cannot be read, even by root (CI runs as root, where file
     // permissions would not stop a read).
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "tasks/good.yaml", &job("good"));
+    write(
+        dir.path(),
+        "tasks/good.yaml",
+        &format!("{}run_as_user: 1000\n", job("good")),
+    );
     std::os::unix::fs::symlink("missing-target.yaml", dir.path().join("tasks/broken.yaml"))
         .unwrap();
-    let out = taskrender(dir.path(), &["check", "tasks"], b"");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("cannot read `tasks/broken.yaml`: no such file or directory"),
-        "{}",
-        stderr(&out)
-    );
+    Expect::new(&["check", "tasks"])
+        .stderr(
+            "io::read\n\n  × cannot read `tasks/broken.yaml`: no such file or directory\n\n\
+             error: 1 error\n",
+        )
+        .code(1)
+        .run(dir.path());
 }
 
 #[cfg(unix)]
@@ -129,60 +144,29 @@ fn unreadable_file_is_reported() {
 fn permission_denied_is_reported() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "secret.yaml", &job("s"));
+    write(
+        dir.path(),
+        "secret.yaml",
+        &format!("{}run_as_user: 1000\n", job("s")),
+    );
     std::fs::set_permissions(
         dir.path().join("secret.yaml"),
         std::fs::Permissions::from_mode(0o000),
     )
     .unwrap();
-    let out = taskrender(dir.path(), &["check", "secret.yaml"], b"");
+    let check = Expect::new(&["check", "secret.yaml"]);
     if std::fs::read(dir.path().join("secret.yaml")).is_ok() {
         // Root reads it anyway: then it must simply be checked.
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        check.stderr("ok: 1 Task in 1 file\n").run(dir.path());
     } else {
-        assert_eq!(out.status.code(), Some(1));
-        assert!(
-            stderr(&out).contains("permission denied"),
-            "{}",
-            stderr(&out)
-        );
+        check
+            .stderr(
+                "io::read\n\n  × cannot read `secret.yaml`: permission denied\n\n\
+                 error: 1 error\n",
+            )
+            .code(1)
+            .run(dir.path());
     }
-}
-
-#[test]
-fn errors_of_all_files_are_reported_together() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "a.yaml",
-        "name: a\naction: job\nfunction: {image: x}\nreplica: 1\n",
-    );
-    write(dir.path(), "b.yaml", &job("fine"));
-    write(
-        dir.path(),
-        "c.yaml",
-        "name: c\naction: job\nfunction: {image: x}\nenvs: [{name: A, value: 1}]\n",
-    );
-    let out = taskrender(
-        dir.path(),
-        &["render", "a.yaml", "b.yaml", "c.yaml", "-o", "out"],
-        b"",
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(
-        err.contains("a.yaml:4:1") && err.contains("c.yaml:4:25"),
-        "{err}"
-    );
-    assert!(
-        err.ends_with("error: 2 errors in 2 files; nothing was written\n"),
-        "{err}"
-    );
-    assert!(
-        !dir.path().join("out").exists(),
-        "nothing may be written when any input is invalid"
-    );
-    assert!(out.stdout.is_empty());
 }
 
 #[test]
@@ -211,79 +195,43 @@ fn output_directory_is_written_and_foreign_files_are_kept() {
     assert_eq!(leftovers, ["Job.yaml"]);
 }
 
-#[test]
-fn check_validates_without_output() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "t.yaml",
-        &format!("{}---\n{}", job("x"), job("y")),
-    );
-    let out = taskrender(dir.path(), &["check", "t.yaml"], b"");
-    assert_eq!(out.status.code(), Some(0));
-    assert!(out.stdout.is_empty());
-    assert_eq!(stderr(&out), "ok: 2 Tasks in 1 file\n");
-}
-
-#[test]
-fn namespace_flag_overrides_and_is_validated() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "t.yaml",
-        &format!("{}namespace: dev\n", job("x")),
-    );
-    let out = taskrender(
-        dir.path(),
-        &["render", "t.yaml", "--namespace", "prod"],
-        b"",
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("namespace: prod") && !text.contains("namespace: dev"));
-    let out = taskrender(
-        dir.path(),
-        &["render", "t.yaml", "--namespace", "Prod_1"],
-        b"",
-    );
-    assert_eq!(out.status.code(), Some(2), "usage errors exit 2");
-}
-
-#[test]
-fn usage_errors_exit_2() {
-    let dir = tempfile::tempdir().unwrap();
+/// Runs a command that must succeed with exactly `stderr`; returns its stdout.
+#[track_caller]
+fn stdout_of(dir: &Path, args: &[&str], expected_stderr: &str) -> String {
+    let out = taskrender(dir, args, b"");
     assert_eq!(
-        taskrender(dir.path(), &["render", "--bogus"], b"")
-            .status
-            .code(),
-        Some(2)
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).as_ref()
+        ),
+        (Some(0), expected_stderr),
+        "taskrender {}",
+        args.join(" ")
     );
-    assert_eq!(
-        taskrender(dir.path(), &["frobnicate"], b"").status.code(),
-        Some(2)
-    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
-fn schema_command_prints_the_checked_in_schema() {
+fn schema_commands_print_the_checked_in_schemas() {
+    // Compared with `schemas/` itself (kept fresh by `generate`), not with a copy.
     let dir = tempfile::tempdir().unwrap();
-    let out = taskrender(dir.path(), &["schema", "task"], b"");
-    assert_eq!(out.status.code(), Some(0));
-    let file =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/task.schema.json"))
-            .unwrap();
-    assert_eq!(out.stdout, file);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    for kind in ["task", "profile"] {
+        let file = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("schemas/{kind}.schema.json")),
+        )
+        .unwrap();
+        let stdout = Expect::new(&["schema", kind]).stdout(file).run(dir.path());
+        let v: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+        assert_eq!(v["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    }
 }
 
 #[test]
 fn completions_for_every_shell() {
     let dir = tempfile::tempdir().unwrap();
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
-        let out = taskrender(dir.path(), &["completions", shell], b"");
-        assert_eq!(out.status.code(), Some(0), "{shell}");
         assert!(
-            String::from_utf8(out.stdout).unwrap().contains("render"),
+            stdout_of(dir.path(), &["completions", shell], "").contains("render"),
             "{shell}"
         );
     }
@@ -304,69 +252,29 @@ fn output_is_identical_at_any_thread_count() {
             &format!("{}{extra}", job(&format!("task-{i}"))),
         );
     }
-    let one = taskrender(dir.path(), &["render", "tasks", "-j", "1"], b"");
-    let four = taskrender(dir.path(), &["render", "tasks", "-j", "4"], b"");
-    assert_eq!(one.status.code(), Some(0));
-    assert_eq!(one.stdout, four.stdout);
-    let dflt = taskrender(dir.path(), &["render", "tasks"], b"");
-    assert_eq!(one.stdout, dflt.stdout);
+    let one = stdout_of(dir.path(), &["render", "tasks", "-j", "1"], "");
+    assert!(one.contains("name: task-299\n"));
+    Expect::new(&["render", "tasks", "-j", "4"])
+        .stdout(one.clone())
+        .run(dir.path());
+    Expect::new(&["render", "tasks"])
+        .stdout(one)
+        .run(dir.path());
 }
 
 const BUILD: &str = "name: img\naction: build\nbase_image: python:3.12-slim\ninstructions: [\"apt-get update && apt-get install -y git\"]\n";
 
 #[test]
-fn reference_build_instruction_renders_verbatim() {
-    // The reference platform's example, exactly as users write it there.
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "b.yaml", BUILD);
-    let out = taskrender(dir.path(), &["render", "b.yaml", "-o", "out"], b"");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let dockerfile = std::fs::read_to_string(dir.path().join("out/img/Dockerfile")).unwrap();
-    assert_eq!(
-        dockerfile,
-        "FROM python:3.12-slim\nWORKDIR /shared\nCOPY . /shared\nRUN apt-get update && apt-get install -y git\n"
-    );
-    let kustomization = std::fs::read_to_string(dir.path().join("out/kustomization.yaml")).unwrap();
-    assert!(
-        !kustomization.contains("Dockerfile"),
-        "a Dockerfile is not a Kubernetes resource"
-    );
-}
-
-#[test]
-fn dockerfiles_on_stdout_only_when_asked() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "b.yaml", BUILD);
-    let out = taskrender(dir.path(), &["render", "b.yaml"], b"");
-    assert_eq!(out.status.code(), Some(0));
-    let yaml = String::from_utf8(out.stdout.clone()).unwrap();
-    assert!(
-        yaml.contains("kind: ConfigMap") && yaml.contains("kind: Job") && !yaml.contains("\nFROM ")
-    );
-    assert!(
-        stderr(&out).starts_with("note: the Dockerfile of build Task `img` is not on stdout"),
-        "{}",
-        stderr(&out)
-    );
-
-    let out = taskrender(dir.path(), &["render", "b.yaml", "--dockerfile"], b"");
-    assert_eq!(out.status.code(), Some(0));
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.starts_with("# taskrender: Dockerfile of Task img\nFROM python:3.12-slim\n"),
-        "{text}"
-    );
-    assert!(out.stderr.is_empty());
-}
-
-#[test]
 fn default_image_tag_follows_the_dockerfile() {
+    // A property across runs; the whole output of one run is the command fixture
+    // `render-build-leaves-the-dockerfile-off-stdout`.
+    const NOTE: &str = "note: the Dockerfile of build Task `img` is not on stdout (it carries \
+        Kubernetes objects only): use `-o DIR` to write it, or `--dockerfile` to print it\n";
     let dir = tempfile::tempdir().unwrap();
     let destination = |task: &str| {
         write(dir.path(), "b.yaml", task);
-        let out = taskrender(dir.path(), &["render", "b.yaml"], b"");
-        let yaml = String::from_utf8(out.stdout).unwrap();
-        yaml.lines()
+        stdout_of(dir.path(), &["render", "b.yaml"], NOTE)
+            .lines()
             .find_map(|l| l.trim().strip_prefix("- --destination="))
             .unwrap()
             .to_owned()
@@ -385,207 +293,10 @@ fn default_image_tag_follows_the_dockerfile() {
     assert!(with_project.starts_with("shop-img:"), "{with_project}");
 }
 
-#[test]
-fn profiles_list_names_every_profile_with_its_description() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "team/team.yaml", "description: Team shop\n");
-    let out = taskrender(dir.path(), &["profiles", "list", "--profiles", "team"], b"");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let text = String::from_utf8(out.stdout).unwrap();
-    let names: Vec<&str> = text
-        .lines()
-        .map(|l| l.split_whitespace().next().unwrap())
-        .collect();
-    assert_eq!(
-        names,
-        ["default", "gpu-a100", "hardened", "high-memory", "team"]
-    );
-    assert!(text.contains("team         Team shop\n"), "{text}");
-}
-
-#[test]
-fn profiles_show_renders_for_a_task() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "t.yaml", &job("trainer"));
-    let out = taskrender(
-        dir.path(),
-        &[
-            "profiles", "show", "gpu-a100", "--task", "t.yaml", "--set", "gpus=4",
-        ],
-        b"",
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("nvidia.com/gpu: \"4\""), "{text}");
-    let out = taskrender(dir.path(), &["profiles", "show", "gpu-a10"], b"");
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "an unknown profile is a usage error"
-    );
-    assert!(
-        stderr(&out).contains("did you mean `gpu-a100`?"),
-        "{}",
-        stderr(&out)
-    );
-}
-
-#[test]
-fn schema_profile_is_the_checked_in_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = taskrender(dir.path(), &["schema", "profile"], b"");
-    let file =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/profile.schema.json"))
-            .unwrap();
-    assert_eq!(out.stdout, file);
-}
-
-#[test]
-fn missing_profile_folder_is_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "t.yaml", &job("x"));
-    let out = taskrender(dir.path(), &["check", "t.yaml", "--profiles", "nope"], b"");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("cannot read profile folder `nope`: no such directory"),
-        "{}",
-        stderr(&out)
-    );
-}
-
-#[test]
-fn a_broken_profile_is_reported_once_for_all_its_tasks() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "p/bad.yaml",
-        "description: bad\ndefaults: {replica: 1}\n",
-    );
-    let tasks = "name: tNUM\naction: job\nprofile: bad\nfunction: {image: busybox}\n---\n";
-    let tasks: String = (0..5)
-        .map(|i| tasks.replace("NUM", &i.to_string()))
-        .collect();
-    write(dir.path(), "t.yaml", &tasks);
-    let out = taskrender(dir.path(), &["check", "t.yaml", "--profiles", "p"], b"");
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        stderr(&out).matches("unknown key `replica`").count(),
-        1,
-        "{}",
-        stderr(&out)
-    );
-}
-
-#[test]
-fn strict_check_warns_where_enforce_overrides_the_task() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "t.yaml",
-        "name: gpu\naction: job\nprofile: gpu-a100\nfunction: {image: busybox}\nnode_selector: [{key: accelerator, value: h100}, {key: zone, value: a}]\n",
-    );
-    let plain = taskrender(dir.path(), &["check", "t.yaml"], b"");
-    assert_eq!(
-        stderr(&plain),
-        "ok: 1 Task in 1 file\n",
-        "enforce wins silently without --strict"
-    );
-    let strict = taskrender(dir.path(), &["check", "--strict", "t.yaml"], b"");
-    assert_eq!(strict.status.code(), Some(0), "a warning, not an error");
-    let err = stderr(&strict);
-    assert!(
-        err.contains("`node_selector[0].value` is overridden by profile `gpu-a100`"),
-        "{err}"
-    );
-    assert!(
-        err.contains("t.yaml:5:43"),
-        "points at the Task's value: {err}"
-    );
-    let flat = err.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(
-        flat.contains("(set at <built-in>/profiles/gpu-a100.yaml (rendered):15:26)"),
-        "names the profile's line: {err}"
-    );
-    assert_eq!(
-        err.matches("is overridden").count(),
-        1,
-        "a key enforce does not set is no conflict: {err}"
-    );
-}
-
 fn serve(name: &str, port: u16) -> String {
     format!(
         "name: {name}\naction: serve\nfunction: {{image: nginx:1.27}}\nservice_ports: [{{port: {port}}}]\n"
     )
-}
-
-#[test]
-fn diff_reports_added_removed_and_changed_objects() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "tasks/api.yaml", &serve("api", 80));
-    write(dir.path(), "tasks/web.yaml", &serve("web", 80));
-    let out = taskrender(dir.path(), &["render", "tasks", "-o", "deploy"], b"");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-
-    let same = taskrender(dir.path(), &["diff", "tasks", "--against", "deploy"], b"");
-    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
-    assert!(same.stdout.is_empty());
-    assert_eq!(stderr(&same), "no drift: `deploy` matches the Tasks\n");
-
-    write(dir.path(), "tasks/api.yaml", &serve("api", 8080));
-    std::fs::remove_file(dir.path().join("tasks/web.yaml")).unwrap();
-    write(dir.path(), "tasks/train.yaml", &job("train"));
-    let drift = taskrender(dir.path(), &["diff", "tasks", "--against", "deploy"], b"");
-    assert_eq!(drift.status.code(), Some(1));
-    let text = String::from_utf8(drift.stdout).unwrap();
-    let summary: Vec<&str> = text.lines().take_while(|l| !l.is_empty()).collect();
-    assert_eq!(
-        summary,
-        [
-            "~ changed Deployment/api (api/Deployment.yaml)",
-            "~ changed Service/api (api/Service.yaml)",
-            "~ changed Kustomization (kustomization.yaml)",
-            "+ added Job/train (train/Job.yaml)",
-            "- removed Deployment/web (web/Deployment.yaml)",
-            "- removed Service/web (web/Service.yaml)",
-        ]
-    );
-    assert!(
-        text.contains("--- a/api/Service.yaml\n+++ b/api/Service.yaml\n"),
-        "{text}"
-    );
-    assert!(
-        text.contains("-  - name: port-80\n-    port: 80\n"),
-        "{text}"
-    );
-    assert!(
-        text.contains("+  - name: port-8080\n+    port: 8080\n"),
-        "{text}"
-    );
-    assert!(
-        !text.contains('\u{1b}'),
-        "no colour when stdout is not a terminal"
-    );
-}
-
-#[test]
-fn diff_reads_stdin_and_treats_a_missing_folder_as_empty() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = taskrender(
-        dir.path(),
-        &["diff", "-", "--against", "nowhere"],
-        job("x").as_bytes(),
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.starts_with(
-            "+ added Kustomization (kustomization.yaml)\n+ added Job/x (x/Job.yaml)\n"
-        ),
-        "{text}"
-    );
-    let usage = taskrender(dir.path(), &["diff", "-"], b"");
-    assert_eq!(usage.status.code(), Some(2), "--against is required");
 }
 
 #[test]
@@ -651,79 +362,6 @@ fn manifest_paths_cannot_escape_the_folder() {
     assert!(dir.path().join("precious.txt").exists());
 }
 
-#[test]
-fn json_diagnostics_have_stable_fields() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "t.yaml",
-        "name: x\naction: job\nfunction: {image: busybox}\nreplica: 2\n",
-    );
-    let out = taskrender(dir.path(), &["check", "t.yaml", "--format", "json"], b"");
-    assert_eq!(out.status.code(), Some(1));
-    let lines: Vec<serde_json::Value> = stderr(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(lines.len(), 1, "one object per diagnostic and nothing else");
-    let d = &lines[0];
-    assert_eq!(d["code"], "schema::unknown_field");
-    assert_eq!(d["severity"], "error");
-    assert_eq!(d["message"], "unknown key `replica` in the Task");
-    assert_eq!(d["file"], "t.yaml");
-    assert_eq!(d["line"], 4);
-    assert_eq!(d["column"], 1);
-    assert_eq!(d["end"], serde_json::json!({"line": 4, "column": 8}));
-    assert_eq!(
-        d["help"],
-        "did you mean `replicas`? (it applies to serve, deploy, not to `job`)"
-    );
-    // success prints nothing in JSON mode
-    write(dir.path(), "ok.yaml", &job("ok"));
-    let ok = taskrender(dir.path(), &["check", "ok.yaml", "--format", "json"], b"");
-    assert_eq!((ok.status.code(), ok.stderr.len()), (Some(0), 0));
-}
-
-#[test]
-fn github_annotations() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "t.yaml",
-        "name: x\naction: job\nfunction: {image: busybox}\nenvs: [{name: A, value: 1}]\n",
-    );
-    let out = taskrender(dir.path(), &["render", "t.yaml", "--format", "github"], b"");
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        stderr(&out),
-        "::error file=t.yaml,line=4,col=25,endLine=4,endColumn=26,title=schema%3A%3Atype::`envs[0].value` must be a string, found number `1`%0Ahelp: quote it to make it a string: `\"1\"`\n"
-    );
-}
-
-#[test]
-fn explain_and_man() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = taskrender(dir.path(), &["explain", "volumes.spec.size_limit"], b"");
-    assert_eq!(out.status.code(), Some(0));
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.starts_with("FIELD:   volumes.spec.size_limit\nWHEN:    volume_type: empty_dir\n"),
-        "{text}"
-    );
-    let bad = taskrender(dir.path(), &["explain", "replica"], b"");
-    assert_eq!(bad.status.code(), Some(2));
-    assert_eq!(
-        stderr(&bad),
-        "error: no field `replica`; did you mean `replicas`?\n"
-    );
-    let man = taskrender(dir.path(), &["man"], b"");
-    assert!(
-        String::from_utf8(man.stdout)
-            .unwrap()
-            .contains(".TH taskrender 1")
-    );
-}
-
 /// The README's CI recipe, as written, in a scratch git repository.
 #[test]
 fn ci_recipe_fails_on_a_stale_output_and_passes_after_rendering() {
@@ -741,55 +379,61 @@ fn ci_recipe_fails_on_a_stale_output_and_passes_after_rendering() {
     git(&["config", "user.email", "ci@example.com"]);
     git(&["config", "user.name", "ci"]);
     write(dir.path(), "tasks/web.yaml", &serve("web", 80));
-    assert_eq!(
-        taskrender(dir.path(), &["render", "tasks/", "-o", "deploy/"], b"")
-            .status
-            .code(),
-        Some(0)
-    );
+    let render = || Expect::new(&["render", "tasks/", "-o", "deploy/", "--prune"]);
+    let diff = || Expect::new(&["diff", "tasks/", "--against", "deploy/"]);
+    Expect::new(&["render", "tasks/", "-o", "deploy/"]).run(dir.path());
     git(&["add", "-A"]);
     git(&["commit", "-qm", "render"]);
 
     // Someone edits a Task but forgets to re-render.
     write(dir.path(), "tasks/web.yaml", &serve("web", 8080));
-    assert_eq!(
-        taskrender(dir.path(), &["diff", "tasks/", "--against", "deploy/"], b"")
-            .status
-            .code(),
-        Some(1)
-    );
-    assert_eq!(
-        taskrender(
-            dir.path(),
-            &["render", "tasks/", "-o", "deploy/", "--prune"],
-            b""
+    diff()
+        .stdout(
+            "~ changed Deployment/web (web/Deployment.yaml)
+~ changed Service/web (web/Service.yaml)
+
+--- a/web/Deployment.yaml
++++ b/web/Deployment.yaml
+@@ -24,7 +24,7 @@
+       - name: web
+         image: nginx:1.27
+         ports:
+-        - containerPort: 80
++        - containerPort: 8080
+           protocol: TCP
+         resources:
+           requests:
+--- a/web/Service.yaml
++++ b/web/Service.yaml
+@@ -9,10 +9,10 @@
+   name: web
+ spec:
+   ports:
+-  - name: port-80
+-    port: 80
++  - name: port-8080
++    port: 8080
+     protocol: TCP
+-    targetPort: 80
++    targetPort: 8080
+   selector:
+     app.kubernetes.io/name: web
+   type: ClusterIP
+",
         )
-        .status
-        .code(),
-        Some(0)
-    );
+        .code(1)
+        .run(dir.path());
+    render().run(dir.path());
     assert_eq!(
         git(&["diff", "--exit-code", "--quiet"]).status.code(),
         Some(1),
         "the re-render shows as a change"
     );
     git(&["commit", "-qam", "re-render"]);
-    assert_eq!(
-        taskrender(dir.path(), &["diff", "tasks/", "--against", "deploy/"], b"")
-            .status
-            .code(),
-        Some(0)
-    );
-    assert_eq!(
-        taskrender(
-            dir.path(),
-            &["render", "tasks/", "-o", "deploy/", "--prune"],
-            b""
-        )
-        .status
-        .code(),
-        Some(0)
-    );
+    diff()
+        .stderr("no drift: `deploy/` matches the Tasks\n")
+        .run(dir.path());
+    render().run(dir.path());
     assert_eq!(
         git(&["status", "--porcelain"]).stdout,
         b"",

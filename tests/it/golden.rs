@@ -17,7 +17,8 @@ fn fixtures() -> Vec<PathBuf> {
     let mut cases = Vec::new();
     for group in std::fs::read_dir(&root).expect("fixtures/ exists") {
         let group = group.unwrap().path();
-        if !group.is_dir() {
+        // `commands/` holds command fixtures (tests/it/commands.rs), not render cases.
+        if !group.is_dir() || group.ends_with("commands") {
             continue;
         }
         for case in std::fs::read_dir(&group).unwrap() {
@@ -32,7 +33,7 @@ fn fixtures() -> Vec<PathBuf> {
 }
 
 /// Every file under `dir`, by relative path.
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
@@ -104,7 +105,7 @@ fn run_case(case: &Path) -> Result<(bool, BTreeMap<String, Vec<u8>>), String> {
     }
 }
 
-fn diff(name: &str, expected: &[u8], actual: &[u8]) -> String {
+pub(crate) fn diff(name: &str, expected: &[u8], actual: &[u8]) -> String {
     let e = String::from_utf8_lossy(expected);
     let a = String::from_utf8_lossy(actual);
     let text = similar::TextDiff::from_lines(e.as_ref(), a.as_ref());
@@ -116,20 +117,7 @@ fn diff(name: &str, expected: &[u8], actual: &[u8]) -> String {
 
 #[test]
 fn golden() {
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let cases = fixtures();
-    assert!(
-        cases.len() >= 30,
-        "expected the fixture corpus, found {} cases",
-        cases.len()
-    );
-    let mut failures = Vec::new();
-    for case in &cases {
-        let name = case
-            .strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR")))
-            .unwrap()
-            .display()
-            .to_string();
+    check_cases("golden", &fixtures(), 30, |case, name, update, failures| {
         let is_error_case = case
             .file_name()
             .unwrap()
@@ -139,7 +127,7 @@ fn golden() {
             Ok(a) => a,
             Err(e) => {
                 failures.push(format!("{name}: {e}"));
-                continue;
+                return;
             }
         };
         match run_case(case) {
@@ -157,35 +145,79 @@ fn golden() {
                 .map(|s| String::from_utf8_lossy(s).into_owned())
                 .unwrap_or_default();
             failures.push(format!("{name}: {what}\n{detail}"));
-            continue;
+            return;
         }
-        let expected_dir = case.join("expected");
-        if update {
-            let _ = std::fs::remove_dir_all(&expected_dir);
-            for (rel, bytes) in &actual {
-                let path = expected_dir.join(rel);
-                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-                std::fs::write(path, bytes).unwrap();
-            }
-            continue;
-        }
-        let expected = read_tree(&expected_dir);
-        for (rel, bytes) in &actual {
-            match expected.get(rel) {
-                None => failures.push(format!("{name}: unexpected file {rel}")),
-                Some(e) if e != bytes => failures.push(format!("{name}:\n{}", diff(rel, e, bytes))),
-                Some(_) => {}
-            }
-        }
-        for rel in expected.keys().filter(|r| !actual.contains_key(*r)) {
-            failures.push(format!("{name}: missing file {rel}"));
-        }
+        match_expected(name, &case.join("expected"), &actual, update, failures);
+    });
+}
+
+/// Runs `check` on every case (there must be at least `min`) with the case's name in the
+/// repository, whether to bless (`UPDATE_GOLDEN`) and the list of failures to add to; then
+/// reports all failures at once.
+pub(crate) fn check_cases(
+    what: &str,
+    cases: &[PathBuf],
+    min: usize,
+    mut check: impl FnMut(&Path, &str, bool, &mut Vec<String>),
+) {
+    assert!(
+        cases.len() >= min,
+        "expected at least {min} {what} cases, found {}",
+        cases.len()
+    );
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut failures = Vec::new();
+    for case in cases {
+        let name = case
+            .strip_prefix(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
+            .display()
+            .to_string();
+        check(case, &name, update, &mut failures);
     }
     assert!(
         failures.is_empty(),
-        "{} of {} golden cases failed (bless with UPDATE_GOLDEN=1 after review):\n\n{}",
+        "{} of {} {what} cases failed (bless with UPDATE_GOLDEN=1 after review):\n\n{}",
         failures.len(),
         cases.len(),
         failures.join("\n\n")
     );
+}
+
+/// Compares `actual` with the files under `expected_dir`, whole (missing and extra files
+/// fail), adding a diff per difference to `failures`; or, with `update`, writes `actual`
+/// there instead.
+pub(crate) fn match_expected(
+    name: &str,
+    expected_dir: &Path,
+    actual: &BTreeMap<String, Vec<u8>>,
+    update: bool,
+    failures: &mut Vec<String>,
+) {
+    if update {
+        let _ = std::fs::remove_dir_all(expected_dir);
+        for (rel, bytes) in actual {
+            let path = expected_dir.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
+        }
+        return;
+    }
+    let expected = read_tree(expected_dir);
+    for (rel, bytes) in actual {
+        match expected.get(rel) {
+            None => failures.push(format!(
+                "{name}: unexpected file {rel}\n{}",
+                diff(rel, b"", bytes)
+            )),
+            Some(e) if e != bytes => failures.push(format!("{name}:\n{}", diff(rel, e, bytes))),
+            Some(_) => {}
+        }
+    }
+    for (rel, bytes) in expected.iter().filter(|(r, _)| !actual.contains_key(*r)) {
+        failures.push(format!(
+            "{name}: missing file {rel}\n{}",
+            diff(rel, bytes, b"")
+        ));
+    }
 }

@@ -3,8 +3,15 @@
 #![allow(clippy::unwrap_used, clippy::similar_names)] // test code: a panic is a failure report
 
 mod architecture;
+mod argocd;
 mod cli;
+mod commands;
+mod diff_report;
+mod docs;
+mod envs;
 mod golden;
+mod platform;
+mod safety;
 
 use std::path::Path;
 use std::process::{Command, Output};

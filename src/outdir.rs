@@ -1,0 +1,785 @@
+//! The output folder of `render -o DIR` and `diff --against DIR`: the one module that
+//! opens, reads, writes or deletes anything under it, so that its guarantees hold for
+//! every caller (README, "Safety").
+//!
+//! Everything goes through a [`cap_std`] handle on `DIR` and plain names (never a path
+//! with `/` or `..`) below it; no symbolic link is ever followed, and anything that is not
+//! a regular file or a folder (a link, a FIFO, a device) is refused. Reads are capped at
+//! the size taskrender writes. Files are published atomically through temporaries with
+//! unpredictable names created exclusively. A run holds a lock on `DIR` (exclusive to
+//! write, shared to read), records what it may create in the manifest before creating
+//! it, writes `kustomization.yaml` last, and removes the temporaries of killed runs.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt};
+use cap_std::ambient_authority;
+use cap_std::fs::{Dir, File, OpenOptions};
+
+use crate::diagnostic::{Diagnostic, ErrorKind};
+
+/// The file `-o DIR` mode keeps of what it wrote, so that `--prune` and `diff` know which
+/// files are taskrender's (and never touch the others).
+pub(crate) const MANIFEST: &str = ".taskrender-manifest";
+
+/// The file listing every object, for `kubectl apply -k DIR`; written last.
+pub(crate) const KUSTOMIZATION: &str = "kustomization.yaml";
+
+/// Largest file taskrender writes under `DIR`, and so the most it reads of one. Inputs are
+/// capped at 8 MiB per file; no rendered object comes near this.
+pub(crate) const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Name prefix of temporary files; those left by a killed run are removed by the next.
+const TEMP_PREFIX: &str = ".taskrender-tmp-";
+
+/// A file of `-o DIR` mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FileOut {
+    /// Relative to `DIR`, `/`-separated.
+    pub(crate) path: String,
+    pub(crate) text: String,
+    /// What it holds, for summaries: `Job/train`, `Dockerfile/train`, `Kustomization`.
+    pub(crate) label: String,
+}
+
+/// What [`write_files`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct WriteReport {
+    pub(crate) written: usize,
+    pub(crate) pruned: Vec<String>,
+    /// Stale manifest entries `--prune` left alone, with why (not taskrender's output).
+    pub(crate) kept: Vec<(String, String)>,
+}
+
+/// Writes `files` under `dir`: see the module documentation for the order and the
+/// guarantees. A file whose content is already right is left untouched. With `prune`,
+/// files the previous manifest lists that this run did not render are deleted when they
+/// are still taskrender's output; without it they stay listed, so a later `--prune` still
+/// finds them. Nothing is written when a path taskrender writes is taken by something
+/// else (a link, a file where a Task folder goes).
+pub(crate) fn write_files(
+    dir: &Path,
+    files: &[FileOut],
+    prune: bool,
+) -> Result<WriteReport, Diagnostic> {
+    let out = OutDir::open_for_write(dir)?;
+    out.clean_temporaries();
+    let previous = out.manifest()?;
+    for f in files {
+        out.check_target(&f.path)?;
+    }
+    out.check_target(MANIFEST)?;
+    let current: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
+    // Before the first file: an interrupted run's files are then known to --prune and diff.
+    out.write_manifest(previous.union(&current))?;
+    let mut report = WriteReport::default();
+    let (last, first): (Vec<&FileOut>, Vec<&FileOut>) =
+        files.iter().partition(|f| f.path == KUSTOMIZATION);
+    for f in first.into_iter().chain(last) {
+        if out.publish(&f.path, f.text.as_bytes())? {
+            report.written += 1;
+        }
+    }
+    let mut owned = current.clone();
+    for old in previous.difference(&current) {
+        if prune {
+            match out.prune(old)? {
+                Pruned::Deleted => report.pruned.push(old.clone()),
+                Pruned::Absent => {}
+                Pruned::Kept(reason) => report.kept.push((old.clone(), reason)),
+            }
+        } else if out.stale_kind(old) == (Kind::File, false) {
+            owned.insert(old.clone());
+        }
+    }
+    out.write_manifest(owned.iter())?;
+    Ok(report)
+}
+
+/// The files of `dir` that are taskrender's, by path: those its manifest lists, or, for a
+/// folder written before manifests existed, those named like its output. A missing `dir`
+/// is an empty one; a listed path that is a link or a special file is an error.
+pub(crate) fn read_owned(dir: &Path) -> Result<BTreeMap<String, String>, Diagnostic> {
+    let Some(out) = OutDir::open_for_read(dir)? else {
+        return Ok(BTreeMap::new());
+    };
+    let mut paths = out.manifest()?;
+    if paths.is_empty() {
+        paths = out.scan()?;
+    }
+    let mut owned = BTreeMap::new();
+    for path in paths {
+        if let Some(bytes) = out.read_existing(&path, MAX_FILE_BYTES)? {
+            if bytes.len() as u64 > MAX_FILE_BYTES {
+                return Err(out.refusal(&path, Access::Read, &too_large()));
+            }
+            owned.insert(path, String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    Ok(owned)
+}
+
+/// Whether `path` (relative, `/`-separated) has the shape of a file taskrender writes:
+/// `kustomization.yaml`, `<task>/Dockerfile`, `<task>/<Kind>.yaml` or
+/// `<task>/<Kind>-<name>.yaml`, where `<task>` is a DNS label. Manifest entries of any
+/// other shape are not believed.
+pub(crate) fn is_output_path(path: &str) -> bool {
+    if path == KUSTOMIZATION {
+        return true;
+    }
+    let Some((task, file)) = path.split_once('/') else {
+        return false;
+    };
+    if !is_dns_label(task) {
+        return false;
+    }
+    if file == "Dockerfile" {
+        return true;
+    }
+    let Some(stem) = file.strip_suffix(".yaml") else {
+        return false;
+    };
+    let (kind, name) = match stem.split_once('-') {
+        Some((kind, name)) => (kind, Some(name)),
+        None => (stem, None),
+    };
+    let kind_ok = kind.starts_with(|c: char| c.is_ascii_uppercase())
+        && kind.chars().all(|c| c.is_ascii_alphanumeric());
+    let name_ok = name.is_none_or(|n| {
+        n.len() <= 253
+            && n.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+    });
+    kind_ok && name_ok
+}
+
+fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// What is at a path, looked at without following a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Absent,
+    File,
+    Folder,
+    Link,
+    Special,
+}
+
+impl Kind {
+    fn of(dir: &Dir, name: &str) -> io::Result<Self> {
+        match dir.symlink_metadata(name) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Self::Absent),
+            Err(e) => Err(e),
+            Ok(meta) => Ok(Self::of_type(meta.file_type())),
+        }
+    }
+
+    fn of_type(t: cap_std::fs::FileType) -> Self {
+        if t.is_symlink() {
+            Self::Link
+        } else if t.is_file() {
+            Self::File
+        } else if t.is_dir() {
+            Self::Folder
+        } else {
+            Self::Special
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Absent => "missing",
+            Self::File => "a file",
+            Self::Folder => "a folder",
+            Self::Link => "a symbolic link",
+            Self::Special => "a special file (FIFO, socket or device)",
+        }
+    }
+}
+
+/// Why an access under `DIR` was refused or failed.
+enum Problem {
+    Io(io::Error),
+    Refused(String),
+}
+
+impl From<io::Error> for Problem {
+    fn from(e: io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+fn refused(found: Kind, expected: &str) -> Problem {
+    Problem::Refused(format!(
+        "it is {} where taskrender keeps {expected}; taskrender never follows or replaces \
+         anything but its own regular files and folders: remove it",
+        found.describe()
+    ))
+}
+
+fn too_large() -> Problem {
+    Problem::Refused(format!(
+        "it is larger than {} MiB, more than taskrender ever writes",
+        MAX_FILE_BYTES >> 20
+    ))
+}
+
+#[derive(Clone, Copy)]
+enum Access {
+    Read,
+    Write,
+}
+
+/// A relative path taskrender uses: a plain name in `DIR`, or in one Task folder.
+struct Rel<'a> {
+    folder: Option<&'a str>,
+    name: &'a str,
+}
+
+fn split(path: &str) -> Option<Rel<'_>> {
+    let plain = |s: &str| !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '\\', '\0']);
+    match path.split_once('/') {
+        None if plain(path) => Some(Rel {
+            folder: None,
+            name: path,
+        }),
+        Some((folder, name)) if plain(folder) && plain(name) => Some(Rel {
+            folder: Some(folder),
+            name,
+        }),
+        _ => None,
+    }
+}
+
+/// Outcome of pruning one stale manifest entry.
+enum Pruned {
+    Deleted,
+    Absent,
+    /// Left alone, with why.
+    Kept(String),
+}
+
+/// A locked handle on the output folder.
+pub(crate) struct OutDir {
+    root: Dir,
+    /// `DIR` as the user wrote it, for messages.
+    shown: PathBuf,
+    /// Holds the advisory lock (released when dropped, or when the process ends).
+    _lock: std::fs::File,
+}
+
+impl OutDir {
+    /// Opens `path` for writing, creating it, and waits for an exclusive lock on it.
+    pub(crate) fn open_for_write(path: &Path) -> Result<Self, Diagnostic> {
+        let fail = |e: &io::Error| write_error(path, &e.to_string());
+        if let Ok(meta) = std::fs::symlink_metadata(plain(path)) {
+            if meta.file_type().is_symlink() {
+                return Err(symlink_root(path, Access::Write));
+            }
+            if !meta.is_dir() {
+                return Err(write_error(path, "it is a file, and `-o` takes a folder").with_help(
+                    "give a folder to write into (it is created when missing), or leave out `-o` to print the objects",
+                ));
+            }
+        } else {
+            std::fs::create_dir_all(path).map_err(|e| fail(&e))?;
+        }
+        let root = open_root(&plain(path)).map_err(|e| fail(&e))?;
+        let lock = lock_handle(&root).map_err(|e| fail(&e))?;
+        lock.lock().map_err(|e| fail(&e))?;
+        Ok(Self {
+            root,
+            shown: path.to_owned(),
+            _lock: lock,
+        })
+    }
+
+    /// Opens `path` for reading with a shared lock (a render into it finishes first);
+    /// `None` when it does not exist.
+    pub(crate) fn open_for_read(path: &Path) -> Result<Option<Self>, Diagnostic> {
+        let fail = |e: &io::Error| read_error(path, &e.to_string());
+        match std::fs::symlink_metadata(plain(path)) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(fail(&e)),
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(symlink_root(path, Access::Read));
+            }
+            Ok(_) => {}
+        }
+        let root = open_root(&plain(path)).map_err(|e| fail(&e))?;
+        let lock = lock_handle(&root).map_err(|e| fail(&e))?;
+        lock.lock_shared().map_err(|e| fail(&e))?;
+        Ok(Some(Self {
+            root,
+            shown: path.to_owned(),
+            _lock: lock,
+        }))
+    }
+
+    fn refusal(&self, rel: &str, access: Access, problem: &Problem) -> Diagnostic {
+        let path = self.shown.join(rel);
+        let reason = match problem {
+            Problem::Io(e) => e.to_string(),
+            Problem::Refused(why) => why.clone(),
+        };
+        match access {
+            Access::Read => read_error(&path, &reason),
+            Access::Write => write_error(&path, &reason),
+        }
+    }
+
+    /// The Task folder `name`, opened without following a link; `None` when absent.
+    fn folder(&self, name: &str) -> Result<Option<Dir>, Problem> {
+        match Kind::of(&self.root, name)? {
+            Kind::Absent => Ok(None),
+            Kind::Folder => Ok(Some(self.root.open_dir_nofollow(name)?)),
+            other => Err(refused(other, "a Task folder")),
+        }
+    }
+
+    /// Runs `f` on the folder holding `rel` and its file name; `None` when the folder is
+    /// absent.
+    fn in_parent<T>(
+        &self,
+        rel: &str,
+        f: impl FnOnce(&Dir, &str) -> Result<T, Problem>,
+    ) -> Result<Option<T>, Problem> {
+        let Some(rel) = split(rel) else {
+            return Err(Problem::Refused("not a path taskrender uses".into()));
+        };
+        match rel.folder {
+            None => f(&self.root, rel.name).map(Some),
+            Some(folder) => match self.folder(folder)? {
+                None => Ok(None),
+                Some(dir) => f(&dir, rel.name).map(Some),
+            },
+        }
+    }
+
+    /// What is at a stale manifest entry, without following links: its own kind, or its
+    /// Task folder's when that is not a real folder (then `true`). Nothing is reached
+    /// through a link, so an entry inside one counts as that link.
+    fn stale_kind(&self, rel: &str) -> (Kind, bool) {
+        let Some(split) = split(rel) else {
+            return (Kind::Absent, false);
+        };
+        if let Some(folder) = split.folder {
+            match Kind::of(&self.root, folder) {
+                Ok(Kind::Folder) => {}
+                Ok(Kind::Absent | Kind::File) | Err(_) => return (Kind::Absent, true),
+                Ok(other) => return (other, true),
+            }
+        }
+        let kind = self
+            .in_parent(rel, |dir, name| Ok(Kind::of(dir, name)?))
+            .ok()
+            .flatten();
+        (kind.unwrap_or(Kind::Absent), false)
+    }
+
+    /// Reads `rel` when it is a regular file, at most `cap + 1` bytes (so a longer file is
+    /// seen to be longer without being read): `None` when it does not exist. A link, a
+    /// FIFO or a device is refused, never opened for reading.
+    pub(crate) fn read_existing(&self, rel: &str, cap: u64) -> Result<Option<Vec<u8>>, Diagnostic> {
+        self.in_parent(rel, |dir, name| read_capped(dir, name, cap))
+            .map(Option::flatten)
+            .map_err(|p| self.refusal(rel, Access::Read, &p))
+    }
+
+    /// Fails when something other than a regular file (or a folder, for a Task folder) is
+    /// where `rel` goes, before anything is written.
+    fn check_target(&self, rel: &str) -> Result<(), Diagnostic> {
+        let refuse = |at: &str, p: Problem| self.refusal(at, Access::Write, &p);
+        let Some(split) = split(rel).filter(|_| rel == MANIFEST || is_output_path(rel)) else {
+            return Err(refuse(
+                rel,
+                Problem::Refused("not a path taskrender writes".into()),
+            ));
+        };
+        if let Some(folder) = split.folder {
+            match Kind::of(&self.root, folder) {
+                Ok(Kind::Absent | Kind::Folder) => {}
+                Ok(other) => return Err(refuse(folder, refused(other, "a Task folder"))),
+                Err(e) => return Err(refuse(folder, e.into())),
+            }
+        }
+        self.in_parent(rel, |dir, name| match Kind::of(dir, name)? {
+            Kind::Absent | Kind::File => Ok(()),
+            other => Err(refused(other, "a rendered file")),
+        })
+        .map(|_| ())
+        .map_err(|p| refuse(rel, p))
+    }
+
+    /// Writes `content` to `rel` atomically, unless it already holds it; `true` if written.
+    pub(crate) fn publish(&self, rel: &str, content: &[u8]) -> Result<bool, Diagnostic> {
+        let publish = || -> Result<bool, Problem> {
+            if content.len() as u64 > MAX_FILE_BYTES {
+                return Err(too_large());
+            }
+            let Some(split) = split(rel) else {
+                return Err(Problem::Refused("not a path taskrender writes".into()));
+            };
+            let sub;
+            let dir = match split.folder {
+                None => &self.root,
+                Some(folder) => {
+                    if Kind::of(&self.root, folder)? == Kind::Absent {
+                        match self.root.create_dir(folder) {
+                            Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
+                                return Err(e.into());
+                            }
+                            _ => {}
+                        }
+                    }
+                    sub = self
+                        .folder(folder)?
+                        .ok_or_else(|| Problem::Io(io::Error::from(io::ErrorKind::NotFound)))?;
+                    &sub
+                }
+            };
+            match Kind::of(dir, split.name)? {
+                Kind::Absent => {}
+                Kind::File => {
+                    let old = read_capped(dir, split.name, content.len() as u64)?;
+                    if old.as_deref() == Some(content) {
+                        return Ok(false);
+                    }
+                }
+                other => return Err(refused(other, "a rendered file")),
+            }
+            let (mut file, temp) = create_temp(dir)?;
+            let written = file
+                .write_all(content)
+                .and_then(|()| file.sync_all())
+                .and_then(|()| dir.rename(&temp, dir, split.name));
+            if let Err(e) = written {
+                let _ = dir.remove_file(&temp);
+                return Err(e.into());
+            }
+            Ok(true)
+        };
+        publish().map_err(|p| self.refusal(rel, Access::Write, &p))
+    }
+
+    /// The paths the previous run recorded (empty when there is no manifest). Only paths
+    /// of the shape of taskrender's output are believed.
+    pub(crate) fn manifest(&self) -> Result<BTreeSet<String>, Diagnostic> {
+        let Some(bytes) = self.read_existing(MANIFEST, MAX_FILE_BYTES)? else {
+            return Ok(BTreeSet::new());
+        };
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(self.refusal(MANIFEST, Access::Read, &too_large()));
+        }
+        Ok(String::from_utf8_lossy(&bytes)
+            .lines()
+            .map(str::trim)
+            .filter(|l| is_output_path(l))
+            .map(str::to_owned)
+            .collect())
+    }
+
+    fn write_manifest<'a>(
+        &self,
+        paths: impl Iterator<Item = &'a String>,
+    ) -> Result<(), Diagnostic> {
+        let mut text = String::from(
+            "# Files written by `taskrender render -o`; `--prune` deletes those it no longer renders.\n",
+        );
+        for p in paths {
+            text.push_str(p);
+            text.push('\n');
+        }
+        self.publish(MANIFEST, text.as_bytes()).map(|_| ())
+    }
+
+    /// Deletes a stale manifest entry if it is still taskrender's output: a regular file
+    /// of the right shape whose content says so (an object carrying the
+    /// `app.kubernetes.io/managed-by: taskrender` label and of the kind its name says, or
+    /// a Dockerfile with a `FROM` line). Its Task folder goes too once empty.
+    fn prune(&self, rel: &str) -> Result<Pruned, Diagnostic> {
+        match self.stale_kind(rel) {
+            (Kind::Absent, _) => return Ok(Pruned::Absent),
+            (Kind::File, false) => {}
+            (other, folder) => {
+                return Ok(Pruned::Kept(format!(
+                    "{} {}, not something taskrender wrote",
+                    if folder { "its folder is" } else { "it is" },
+                    other.describe()
+                )));
+            }
+        }
+        let Some(bytes) = self.read_existing(rel, MAX_FILE_BYTES)? else {
+            return Ok(Pruned::Absent);
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        if bytes.len() as u64 > MAX_FILE_BYTES || !looks_rendered(rel, &text) {
+            return Ok(Pruned::Kept(
+                "its content is not taskrender's output".to_owned(),
+            ));
+        }
+        let removed = self
+            .in_parent(rel, |dir, name| Ok(dir.remove_file(name)?))
+            .map_err(|p| self.refusal(rel, Access::Write, &p))?;
+        if let Some(Rel {
+            folder: Some(folder),
+            ..
+        }) = split(rel)
+        {
+            // Only an empty folder is removed; a link is never followed.
+            let _ = self.root.remove_dir(folder);
+        }
+        Ok(if removed.is_some() {
+            Pruned::Deleted
+        } else {
+            Pruned::Absent
+        })
+    }
+
+    /// For a folder without a manifest: `kustomization.yaml` and the files in its
+    /// (real) sub-folders named like taskrender's output.
+    fn scan(&self) -> Result<BTreeSet<String>, Diagnostic> {
+        let mut paths = BTreeSet::from([KUSTOMIZATION.to_owned()]);
+        let entries = self
+            .root
+            .entries()
+            .map_err(|e| read_error(&self.shown, &e.to_string()))?;
+        for entry in entries.flatten() {
+            let folder = entry.file_name().to_string_lossy().into_owned();
+            if !is_dns_label(&folder) || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            let Ok(Some(dir)) = self.folder(&folder) else {
+                continue;
+            };
+            for file in dir.entries().into_iter().flatten().flatten() {
+                let path = format!("{folder}/{}", file.file_name().to_string_lossy());
+                if is_output_path(&path) {
+                    paths.insert(path);
+                }
+            }
+        }
+        Ok(paths)
+    }
+
+    /// Removes the temporary files killed runs left in `DIR` and its folders: regular
+    /// files named `.taskrender-tmp-*` (or `.<file>.taskrender-<pid>.tmp`, the names of
+    /// earlier versions). Best effort: a failure here must not stop the run.
+    fn clean_temporaries(&self) {
+        let stale = |name: &str| {
+            name.starts_with(TEMP_PREFIX)
+                || (name.starts_with('.')
+                    && name.contains(".taskrender-")
+                    && Path::new(name).extension().is_some_and(|e| e == "tmp"))
+        };
+        let clean = |dir: &Dir| {
+            for entry in dir.entries().into_iter().flatten().flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if stale(&name) && entry.file_type().is_ok_and(|t| t.is_file()) {
+                    let _ = dir.remove_file(&name);
+                }
+            }
+        };
+        clean(&self.root);
+        for entry in self.root.entries().into_iter().flatten().flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir())
+                && let Ok(dir) = self.root.open_dir_nofollow(entry.file_name())
+            {
+                clean(&dir);
+            }
+        }
+    }
+}
+
+/// A readable handle on the folder itself, to hold the advisory lock (`flock`) with.
+fn lock_handle(root: &Dir) -> io::Result<std::fs::File> {
+    let mut options = OpenOptions::new();
+    options.read(true).maybe_dir(true);
+    Ok(root.open_with(".", &options)?.into_std())
+}
+
+/// `path` without a trailing `/` or `.` (which would make the system follow a link).
+fn plain(path: &Path) -> PathBuf {
+    path.components().collect()
+}
+
+/// Opens `path` itself without following a link in its last component.
+fn open_root(path: &Path) -> io::Result<Dir> {
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            Dir::open_ambient_dir(parent, ambient_authority())?.open_dir_nofollow(name)
+        }
+        _ => Dir::open_ambient_dir(path, ambient_authority()),
+    }
+}
+
+/// Reads `name` in `dir` if it is a regular file, at most `cap + 1` bytes. It is opened
+/// without following a link and without blocking (a FIFO would otherwise wait for a
+/// writer forever), then checked on the open handle.
+fn read_capped(dir: &Dir, name: &str, cap: u64) -> Result<Option<Vec<u8>>, Problem> {
+    match Kind::of(dir, name)? {
+        Kind::Absent => return Ok(None),
+        Kind::File => {}
+        other => return Err(refused(other, "a rendered file")),
+    }
+    let mut options = OpenOptions::new();
+    options.read(true).follow(FollowSymlinks::No);
+    #[cfg(unix)]
+    {
+        use cap_std::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = match dir.open_with(name, &options) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let found = Kind::of_type(file.metadata()?.file_type());
+    if found != Kind::File {
+        return Err(refused(found, "a rendered file"));
+    }
+    let mut bytes = Vec::new();
+    file.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
+}
+
+/// Creates a new temporary file in `dir` with an unpredictable name, exclusively
+/// (`O_CREAT | O_EXCL`: an existing file or link of that name is an error, never opened).
+fn create_temp(dir: &Dir) -> io::Result<(File, String)> {
+    use std::hash::{BuildHasher, RandomState};
+    let mut options = OpenOptions::new();
+    options
+        .write(true)
+        .create_new(true)
+        .follow(FollowSymlinks::No);
+    for attempt in 0u32..100 {
+        // SipHash keyed from the OS's random source, fresh keys for each RandomState.
+        let name = format!("{TEMP_PREFIX}{:016x}", RandomState::new().hash_one(attempt));
+        match dir.open_with(&name, &options) {
+            Ok(file) => return Ok((file, name)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "no free temporary file name",
+    ))
+}
+
+/// Whether `text` is what taskrender writes at `rel` (see [`OutDir::prune`]).
+fn looks_rendered(rel: &str, text: &str) -> bool {
+    if rel.ends_with("/Dockerfile") {
+        return text.lines().any(|l| l.starts_with("FROM "));
+    }
+    let file = rel.rsplit('/').next().unwrap_or(rel);
+    let kind = file
+        .trim_end_matches(".yaml")
+        .split('-')
+        .next()
+        .unwrap_or_default();
+    text.starts_with("---\n")
+        && text.lines().any(|l| l == format!("kind: {kind}"))
+        && text
+            .lines()
+            .any(|l| l.trim_start() == "app.kubernetes.io/managed-by: taskrender")
+}
+
+fn symlink_root(path: &Path, access: Access) -> Diagnostic {
+    let reason = "it is a symbolic link; name the folder it points to (taskrender follows no \
+                  link in the output folder)";
+    match access {
+        Access::Read => read_error(path, reason),
+        Access::Write => write_error(path, reason),
+    }
+}
+
+fn write_error(path: &Path, reason: &str) -> Diagnostic {
+    Diagnostic::new(ErrorKind::Write {
+        path: path.display().to_string(),
+        reason: reason.to_owned(),
+    })
+}
+
+fn read_error(path: &Path, reason: &str) -> Diagnostic {
+    Diagnostic::new(ErrorKind::Read {
+        path: path.display().to_string(),
+        reason: reason.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_paths() {
+        for ok in [
+            "kustomization.yaml",
+            "train/Job.yaml",
+            "t/Dockerfile",
+            "t/PersistentVolumeClaim-t-data.yaml",
+            "a-1/ConfigMap.yaml",
+        ] {
+            assert!(is_output_path(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            ".taskrender-manifest",
+            "README.md",
+            "env.yaml",
+            "t/job.yaml",
+            "t/Job.yml",
+            "../t/Job.yaml",
+            "t/../Job.yaml",
+            "/t/Job.yaml",
+            "a/b/Job.yaml",
+            "T/Job.yaml",
+            "-t/Job.yaml",
+            "t/Job-.yaml",
+            "t/Job-A.yaml",
+            "t/.Job.yaml",
+            "t/important",
+        ] {
+            assert!(!is_output_path(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rendered_content() {
+        let job = "---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  labels:\n    app.kubernetes.io/managed-by: taskrender\n  name: t\n";
+        assert!(looks_rendered("t/Job.yaml", job));
+        assert!(!looks_rendered("t/Service.yaml", job));
+        assert!(!looks_rendered(
+            "t/Job.yaml",
+            &job.replace("taskrender\n", "helm\n")
+        ));
+        assert!(looks_rendered("t/Dockerfile", "FROM alpine\nRUN true\n"));
+        assert!(!looks_rendered("t/Dockerfile", "secret\n"));
+    }
+
+    #[test]
+    fn temporary_names_differ() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = Dir::open_ambient_dir(dir.path(), ambient_authority()).unwrap();
+        let (_, a) = create_temp(&d).unwrap();
+        let (_, b) = create_temp(&d).unwrap();
+        assert_ne!(a, b);
+        assert!(a.starts_with(TEMP_PREFIX) && a.len() == TEMP_PREFIX.len() + 16);
+    }
+}

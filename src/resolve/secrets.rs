@@ -1,0 +1,90 @@
+//! `secrets` of both kinds: a DNS-1123 name is an existing Secret (`envFrom`); an
+//! environment-variable name (`HF_TOKEN`) is a key of the project's secret store (the
+//! platform's `proj-secrets-<project>` Secret) and becomes that one variable.
+
+use super::Checker;
+use crate::diagnostic::ErrorKind;
+use crate::plan::SecretKeyEnv;
+use crate::task::TaskSpec;
+
+/// The platform's prefix of a project's secret store.
+pub(crate) const STORE_PREFIX: &str = "proj-secrets-";
+
+/// A Secret name: a DNS-1123 subdomain (anything else that passed the schema is a key).
+fn is_secret_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        })
+}
+
+/// The store's name for `project`, as the platform derives it: lower case, only
+/// `[a-z0-9-]`, at most 62 characters in all.
+pub(crate) fn store_name(project: &str) -> String {
+    let clean: String = project
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
+        .collect();
+    let mut name = format!("{STORE_PREFIX}{clean}");
+    name.truncate(62);
+    name.trim_end_matches('-').to_owned()
+}
+
+/// Moves the store keys out of `task.secrets` into variables read from the store.
+pub(super) fn split(ck: &mut Checker<'_>, task: &mut TaskSpec) -> Vec<SecretKeyEnv> {
+    let mut out = Vec::new();
+    let mut names = Vec::new();
+    for (i, entry) in std::mem::take(&mut task.secrets).into_iter().enumerate() {
+        if is_secret_name(&entry) {
+            names.push(entry);
+            continue;
+        }
+        let store = ck.profile.platform.secret_store.clone().or_else(|| {
+            task.project
+                .as_deref()
+                .map(store_name)
+                .filter(|s| s.len() > STORE_PREFIX.len())
+        });
+        let Some(store) = store else {
+            ck.error(
+                ErrorKind::NoSecretStore { key: entry.clone() },
+                &format!("/secrets/{i}"),
+                "a key of the project's secret store",
+            )
+            .help = Some(format!(
+                "set `project:` (the store is then `{STORE_PREFIX}<project>`), or the profile's `platform.secret_store`; to use a Kubernetes Secret instead, give its name (a DNS-1123 subdomain such as `{}`)",
+                entry.to_lowercase().replace('_', "-")
+            ));
+            continue;
+        };
+        if let Some(j) = task.envs.iter().position(|e| e.name == entry) {
+            let place = ck.place(&format!("/envs/{j}/name"));
+            ck.error(
+                ErrorKind::Duplicate {
+                    what: "env name".into(),
+                    value: entry.clone(),
+                },
+                &format!("/secrets/{i}"),
+                "a variable from the secret store",
+            )
+            .help = Some(format!(
+                "`envs` sets `{entry}` too (at {place}): remove one"
+            ));
+            continue;
+        }
+        out.push(SecretKeyEnv {
+            name: entry.clone(),
+            secret: store,
+            key: entry,
+        });
+    }
+    task.secrets = names;
+    out
+}
