@@ -53,6 +53,11 @@ error_kinds! {
         = "no Task files (`*.yaml`, `*.yml`) in directory `{path}`",
     /// An output file or directory cannot be written.
     "io::write" => Write { path: String, reason: String } = "cannot write `{path}`: {reason}",
+    /// A link inside a folder taskrender reads (Task files, `--profiles`) that leads out of
+    /// that folder: it is not followed, so content a pull request adds cannot make
+    /// taskrender read (and quote in its errors) a file elsewhere on the machine.
+    "io::link_outside" => LinkOutside { path: String, root: String }
+        = "`{path}` is a link that leads out of `{root}`; it was not read",
     /// The YAML parser rejected the text.
     "yaml::syntax" => YamlSyntax { message: String } = "invalid YAML: {message}",
     /// A mapping repeats a key.
@@ -557,6 +562,7 @@ mod tests {
         "import::no_function",
         "import::no_task",
         "import::not_an_entity",
+        "io::link_outside",
         "io::no_task_files",
         "io::not_utf8",
         "io::profiles_dir",
