@@ -159,6 +159,10 @@ const REMOVED: [&str; 7] = [
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
+    // minijinja's default is `cfg!(debug_assertions)`: without this, a release binary
+    // words template errors differently (`vars.region` is undefined vs. undefined value)
+    // from the tested debug build. Debug info costs only when a template fails.
+    env.set_debug(true);
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_fuel(Some(FUEL));
     env.set_recursion_limit(32);
