@@ -184,8 +184,12 @@ fn write_literal(out: &mut String, s: &str, body: usize) {
     }
 }
 
+/// Random strings for property tests of YAML writing.
 #[cfg(test)]
-pub(crate) mod tests {
+pub(crate) use tests::text;
+
+#[cfg(test)]
+mod tests {
     use std::sync::LazyLock;
 
     use proptest::prelude::*;

@@ -679,13 +679,13 @@ mod tests {
                 ][..]
             )
             .prop_map(str::to_owned),
-            crate::scalar_style::tests::text(),
+            crate::scalar_style::text(),
         ]
     }
 
     fn scalar() -> impl Strategy<Value = Value> {
         prop_oneof![
-            6 => crate::scalar_style::tests::text().prop_map(Value::String),
+            6 => crate::scalar_style::text().prop_map(Value::String),
             1 => any::<i64>().prop_map(Value::from),
             1 => any::<u64>().prop_map(Value::from),
             1 => any::<bool>().prop_map(Value::from),
