@@ -104,7 +104,7 @@ impl Renderer<'_> {
             let name = object.metadata().name.clone().unwrap_or_default();
             let text = object_yaml(object);
             self.out
-                .push(artifact(self.plan, kind, several, name, text));
+                .push(artifact(self.plan, kind, several, &name, text));
             return;
         };
         let mut value = serde_json::to_value(object).expect("Kubernetes objects serialize to JSON");
@@ -122,7 +122,7 @@ impl Renderer<'_> {
             .to_owned();
         let text = object_yaml(&value);
         self.out
-            .push(artifact(self.plan, kind, several, name, text));
+            .push(artifact(self.plan, kind, several, &name, text));
     }
 }
 
@@ -198,13 +198,7 @@ fn claim_spec(size: &str, storage_class: Option<&String>) -> PersistentVolumeCla
     }
 }
 
-fn artifact(
-    plan: &Plan,
-    kind: &'static str,
-    several: bool,
-    name: String,
-    text: String,
-) -> Artifact {
+fn artifact(plan: &Plan, kind: &'static str, several: bool, name: &str, text: String) -> Artifact {
     let file_name = if several {
         format!("{kind}-{name}.yaml")
     } else {
