@@ -298,7 +298,9 @@ fn tasks_of(
             }
             t.insert("function".into(), Value::Object(function));
             for (k, v) in spec {
-                if !SPEC_BOOKKEEPING.contains(&k.as_str()) {
+                if k == "secrets" {
+                    t.insert(k, store_keys(v));
+                } else if !SPEC_BOOKKEEPING.contains(&k.as_str()) {
                     t.insert(k, v);
                 }
             }
@@ -306,4 +308,27 @@ fn tasks_of(
         }
     }
     out
+}
+
+/// The platform's `secrets` are always keys of the project's secret store: a key that a
+/// Task would read as a Kubernetes Secret name (`my-token`) is written `{key: my-token}`.
+/// A name with a `.` cannot be a store key (the platform's `secret://([\w-]+)`): it stays a
+/// string, a Kubernetes Secret name.
+fn store_keys(secrets: Value) -> Value {
+    let Value::Array(entries) = secrets else {
+        return secrets;
+    };
+    Value::Array(
+        entries
+            .into_iter()
+            .map(|e| match e {
+                Value::String(s) if crate::resolve::is_secret_name(&s) && !s.contains('.') => {
+                    let mut key = Map::new();
+                    key.insert("key".into(), Value::String(s));
+                    Value::Object(key)
+                }
+                other => other,
+            })
+            .collect(),
+    )
 }

@@ -17,6 +17,7 @@ mod source;
 mod volumes;
 
 pub(crate) use platform::{ImageFrom, dns_label};
+pub(crate) use secrets::is_secret_name;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
