@@ -77,8 +77,8 @@ fn base_image(doc: &Document, base: &str, out: &mut Vec<Diagnostic>) {
     }
     let last = base.rsplit('/').next().unwrap_or(base);
     let (rule, problem) = match last.split_once(':') {
-        None => ("DL3006", format!("`{base}` has no tag: `latest` is pulled, whatever it is that day")),
-        Some((_, "latest")) => ("DL3007", format!("`{base}` is tagged `latest`, which moves without a commit")),
+        None => ("DL3006", format!("names `{base}`, without a tag: `latest` is pulled, whatever it is that day")),
+        Some((_, "latest")) => ("DL3007", format!("names `{base}`, tagged `latest`, which moves without a commit")),
         Some(_) => return,
     };
     let Some((field, span)) = ["/base_image", "/function/base_image", "/function/image"]
