@@ -720,10 +720,7 @@ pub(crate) fn write_task_files(
     let mut seen = BTreeSet::new();
     for f in files {
         let refuse = |p: Problem| out.refusal(&f.path, Access::Write, &p);
-        let task_file = f
-            .path
-            .strip_suffix(".yaml")
-            .is_some_and(is_dns_label);
+        let task_file = f.path.strip_suffix(".yaml").is_some_and(is_dns_label);
         if !task_file || f.path == KUSTOMIZATION {
             return Err(refuse(Problem::Refused(
                 "not a Task file name (`<name>.yaml`, the name a DNS-1123 label)".into(),

@@ -9,8 +9,8 @@
 //! `<fn>-build` and `<fn>` with `function.image_from: <fn>-build`.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::fmt::Write as _;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

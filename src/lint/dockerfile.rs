@@ -41,9 +41,7 @@ pub(super) fn lint(doc: &Document, dockerfile: &str, out: &mut Vec<Diagnostic>) 
     }
     let mut state = State::default();
     let instructions = &lines[OWN_LINES..];
-    let last_user = instructions
-        .iter()
-        .rposition(|l| keyword(l).0 == "USER");
+    let last_user = instructions.iter().rposition(|l| keyword(l).0 == "USER");
     for (i, line) in instructions.iter().enumerate() {
         let mut findings = Vec::new();
         check(line, &mut state, &mut findings);
@@ -77,8 +75,14 @@ fn base_image(doc: &Document, base: &str, out: &mut Vec<Diagnostic>) {
     }
     let last = base.rsplit('/').next().unwrap_or(base);
     let (rule, problem) = match last.split_once(':') {
-        None => ("DL3006", format!("names `{base}`, without a tag: `latest` is pulled, whatever it is that day")),
-        Some((_, "latest")) => ("DL3007", format!("names `{base}`, tagged `latest`, which moves without a commit")),
+        None => (
+            "DL3006",
+            format!("names `{base}`, without a tag: `latest` is pulled, whatever it is that day"),
+        ),
+        Some((_, "latest")) => (
+            "DL3007",
+            format!("names `{base}`, tagged `latest`, which moves without a commit"),
+        ),
         Some(_) => return,
     };
     let Some((field, span)) = ["/base_image", "/function/base_image", "/function/image"]
@@ -160,9 +164,11 @@ fn add_needs_add(args: &str) -> bool {
     sources.iter().any(|s| {
         let s = s.trim_matches(['"', '[', ']', ',']);
         s.contains("://")
-            || [".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".zip"]
-                .iter()
-                .any(|ext| s.ends_with(ext))
+            || [
+                ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".zip",
+            ]
+            .iter()
+            .any(|ext| s.ends_with(ext))
     })
 }
 
@@ -227,11 +233,10 @@ fn is_pip_install(words: &[&str]) -> bool {
     };
     let base = first.rsplit('/').next().unwrap_or(first);
     let pip = base == "pip"
-        || base.strip_prefix("pip").is_some_and(|v| {
-            !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.')
-        });
-    let python_m = base.starts_with("python")
-        && words.windows(2).any(|w| w == ["-m", "pip"]);
+        || base
+            .strip_prefix("pip")
+            .is_some_and(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    let python_m = base.starts_with("python") && words.windows(2).any(|w| w == ["-m", "pip"]);
     (pip || python_m) && words.contains(&"install")
 }
 
@@ -261,8 +266,15 @@ fn run(script: &str, state: &State, out: &mut Vec<Finding>) {
         if is_pip_install(words) && !words.contains(&"--no-cache-dir") && !state.pip_no_cache {
             out.push(Finding {
                 rule: "DL3042",
-                problem: "runs `pip install` without `--no-cache-dir`: the cache stays in the image".into(),
-                help: format!("write `{}`", words.join(" ").replacen("install", "install --no-cache-dir", 1)),
+                problem:
+                    "runs `pip install` without `--no-cache-dir`: the cache stays in the image"
+                        .into(),
+                help: format!(
+                    "write `{}`",
+                    words
+                        .join(" ")
+                        .replacen("install", "install --no-cache-dir", 1)
+                ),
             });
         }
         let managers = ["apt-get", "apt", "apk", "yum", "dnf", "zypper", "microdnf"];
@@ -273,9 +285,10 @@ fn run(script: &str, state: &State, out: &mut Vec<Finding>) {
             install = true;
         }
         if is(words, &["apt-get"], "install") {
-            if !words.iter().any(|w| {
-                *w == "--no-install-recommends" || w.contains("Install-Recommends=false")
-            }) {
+            if !words
+                .iter()
+                .any(|w| *w == "--no-install-recommends" || w.contains("Install-Recommends=false"))
+            {
                 out.push(Finding {
                     rule: "DL3015",
                     problem: "runs `apt-get install` without `--no-install-recommends`".into(),
@@ -288,16 +301,17 @@ fn run(script: &str, state: &State, out: &mut Vec<Finding>) {
             }) {
                 out.push(Finding {
                     rule: "DL3014",
-                    problem: "runs `apt-get install` without `-y`: the build stops at the prompt".into(),
+                    problem: "runs `apt-get install` without `-y`: the build stops at the prompt"
+                        .into(),
                     help: "write `apt-get install -y --no-install-recommends PACKAGE…`".into(),
                 });
             }
         }
     }
     let apt_update = commands.iter().any(|w| is(w, &["apt-get"], "update"));
-    let cleaned = commands.iter().any(|w| {
-        w.first() == Some(&"rm") && w.iter().any(|a| a.starts_with("/var/lib/apt/lists"))
-    });
+    let cleaned = commands
+        .iter()
+        .any(|w| w.first() == Some(&"rm") && w.iter().any(|a| a.starts_with("/var/lib/apt/lists")));
     if apt_update && !cleaned {
         out.push(Finding {
             rule: "DL3009",
@@ -315,8 +329,11 @@ fn run(script: &str, state: &State, out: &mut Vec<Finding>) {
     if has_pipe(script) && !state.pipefail {
         out.push(Finding {
             rule: "DL4006",
-            problem: "pipes into another command: `/bin/sh` ignores a failure before the `|`".into(),
-            help: "add an item `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` before this one".into(),
+            problem: "pipes into another command: `/bin/sh` ignores a failure before the `|`"
+                .into(),
+            help:
+                "add an item `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` before this one"
+                    .into(),
         });
     }
 }
@@ -355,7 +372,11 @@ mod tests {
             "WORKDIR /app",
             "USER 10001",
         ];
-        assert!(rules(&clean).iter().all(Vec::is_empty), "{:?}", rules(&clean));
+        assert!(
+            rules(&clean).iter().all(Vec::is_empty),
+            "{:?}",
+            rules(&clean)
+        );
     }
 
     #[test]

@@ -188,8 +188,13 @@ fn type_text(schema: &Value, node: &Value) -> String {
                     |i| {
                         let name = def_name(i).filter(|n| !n.starts_with("io.k8s."));
                         match name {
-                            // Objects are described by their fields table.
-                            Some(n) if deref(schema, i).get("properties").is_some() => {
+                            // Objects are described by their fields table (a string
+                            // or an object, such as `SecretEntry`, is described here).
+                            Some(n)
+                                if deref(schema, i).get("properties").is_some()
+                                    && deref(schema, i).get("type")
+                                        == Some(&Value::from("object")) =>
+                            {
                                 format!("`{n}` mappings")
                             }
                             _ => type_text(schema, i),
