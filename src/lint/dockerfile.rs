@@ -7,8 +7,8 @@
 //!
 //! The rules are those of the referees' configuration that a single line can break:
 //! hadolint DL3000, DL3002, DL3003, DL3004, DL3009, DL3014, DL3015, DL3020, DL3025, DL3042
-//! and DL4006, and checkov CKV_DOCKER_5. Not reproduced: hadolint's `ShellCheck` findings
-//! (SCxxxx) on `RUN` lines, and its info-level rules (DL3059 …), which do not fail it.
+//! and DL4006, and checkov `CKV_DOCKER_5`. Not reproduced: hadolint's `ShellCheck` findings
+//! (`SCxxxx`) on `RUN` lines, and its info-level rules (DL3059 …), which do not fail it.
 
 use serde_json::Value;
 
@@ -224,7 +224,7 @@ fn is(words: &[&str], program: &[&str], sub: &str) -> bool {
         return false;
     };
     let base = first.rsplit('/').next().unwrap_or(first);
-    program.iter().any(|p| base == *p) && words[1..].iter().any(|w| *w == sub)
+    program.contains(&base) && words[1..].contains(&sub)
 }
 
 fn is_pip_install(words: &[&str]) -> bool {
