@@ -67,6 +67,20 @@ pub(super) fn split(ck: &mut Checker<'_>, task: &mut TaskSpec) -> Vec<SecretKeyE
             ));
             continue;
         };
+        if out.iter().any(|e: &SecretKeyEnv| e.key == entry) {
+            ck.error(
+                ErrorKind::Duplicate {
+                    what: "secret-store key".into(),
+                    value: entry.clone(),
+                },
+                &format!("/secrets/{i}"),
+                "the same variable again",
+            )
+            .help = Some(format!(
+                "an earlier item of `secrets` names the store key `{entry}` already: remove one"
+            ));
+            continue;
+        }
         if let Some(j) = task.envs.iter().position(|e| e.name == entry) {
             let place = ck.place(&format!("/envs/{j}/name"));
             ck.error(
