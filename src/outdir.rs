@@ -776,6 +776,39 @@ fn read_error(path: &Path, reason: &str) -> Diagnostic {
 mod tests {
     use super::*;
 
+    fn task_file(name: &str, text: &str) -> FileOut {
+        FileOut {
+            path: format!("{name}.yaml"),
+            text: text.into(),
+            label: format!("Task/{name}"),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn imported_task_files_never_replace_a_link_or_half_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("victim");
+        std::fs::write(&target, "precious\n").unwrap();
+        let out = dir.path().join("tasks");
+        std::fs::create_dir(&out).unwrap();
+        std::os::unix::fs::symlink(&target, out.join("b.yaml")).unwrap();
+        let files = [task_file("a", "name: a\n"), task_file("b", "name: b\n")];
+        for force in [false, true] {
+            assert!(write_task_files(&out, &files, force).is_err());
+            assert!(
+                !out.join("a.yaml").exists(),
+                "a.yaml written before the refusal"
+            );
+            assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
+        }
+        let bad = [task_file("../x", "")];
+        assert!(write_task_files(&out, &bad, true).is_err());
+        let twice = [task_file("a", "1"), task_file("a", "2")];
+        assert!(write_task_files(&out, &twice, true).is_err());
+        assert!(!out.join("a.yaml").exists());
+    }
+
     #[test]
     fn output_paths() {
         for ok in [
