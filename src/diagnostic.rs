@@ -336,6 +336,10 @@ error_kinds! {
     /// `check`: a build destination without a registry host: Kaniko would push to Docker Hub.
     "lint::no_registry" => NoRegistry { destination: String }
         = "build destination `{destination}` names no registry",
+    /// `check`: a line of a build's Dockerfile that a Dockerfile linter (hadolint, checkov)
+    /// flags; the line is the Task's (`instructions`, `base_image`), kept as written.
+    "lint::dockerfile" => DockerfileLine { field: String, rule: String, problem: String }
+        = "`{field}` {problem} ({rule})",
 }
 
 /// How bad a diagnostic is. Only errors change the exit code.
@@ -569,6 +573,7 @@ mod tests {
         "io::read",
         "io::too_large",
         "io::write",
+        "lint::dockerfile",
         "lint::mutable_image",
         "lint::no_registry",
         "lint::no_run_as_user",
