@@ -38,7 +38,8 @@ pub(crate) struct ProfileSpec {
     /// Kaniko executor image of build Jobs (default: the last upstream release).
     #[schemars(regex(pattern = IMAGE_REF), extend("x-format" = "image-ref", "x-expected" = "an image reference such as `gcr.io/kaniko-project/executor:v1.24.0`"))]
     pub(crate) builder_image: Option<String>,
-    /// Allow uid/gid 0 in Tasks (`run_as_user: 0` then also lifts `runAsNonRoot`).
+    /// Allow uid/gid 0 in Tasks and in patches (`run_as_user: 0` then also lifts
+    /// `runAsNonRoot`); nothing else: privileges, capabilities and host access stay refused.
     pub(crate) allow_root: Option<bool>,
     /// Mount every container's root filesystem read-only (give the Task writable volumes).
     pub(crate) read_only_root_filesystem: Option<bool>,
