@@ -170,7 +170,7 @@ error_kinds! {
     /// Windows host process.
     "profile::patch_host" => PatchHost { kind: String, what: String }
         = "the `{kind}` patch would give the pod access to the node: {what}",
-    /// A patch that would remove or lift seccomp, AppArmor or SELinux confinement.
+    /// A patch that would remove or lift seccomp, `AppArmor` or `SELinux` confinement.
     "profile::patch_confinement" => PatchConfinement { kind: String, what: String }
         = "the `{kind}` patch would lift the pod's confinement: {what}",
     /// A patch that sets `status`, which the cluster writes.

@@ -335,8 +335,15 @@ impl Walk {
     /// A pod's (`container` None) or a container's security context (`container` names
     /// it: "container `train`", "an unnamed container").
     fn security_context(&mut self, sc: &Value, at: &str, container: Option<&str>) {
-        let result = self.mode == Mode::Result;
-        let get = |path: &str| sc.pointer(path).filter(|v| !v.is_null());
+        self.root(sc, at);
+        self.confinement(sc, at);
+        self.node_settings(sc, at);
+        self.privileges(sc, at, container);
+    }
+
+    /// uid and gid 0, `runAsNonRoot: false`.
+    fn root(&mut self, sc: &Value, at: &str) {
+        let get = |path: &str| set(sc, path);
         for field in ["runAsUser", "runAsGroup", "fsGroup"] {
             if get(&format!("/{field}")).and_then(Value::as_i64) == Some(0) {
                 self.push(
@@ -364,6 +371,11 @@ impl Walk {
                 }
             }
         }
+    }
+
+    /// seccomp, `AppArmor` and `SELinux`.
+    fn confinement(&mut self, sc: &Value, at: &str) {
+        let get = |path: &str| set(sc, path);
         if let Some(t) = get("/seccompProfile/type")
             && !t.as_str().is_some_and(|t| SECCOMP_TYPES.contains(&t))
         {
@@ -400,6 +412,11 @@ impl Walk {
                 format!("`seLinuxOptions.type: {}`", plain(t)),
             );
         }
+    }
+
+    /// Windows host processes and sysctls.
+    fn node_settings(&mut self, sc: &Value, at: &str) {
+        let get = |path: &str| set(sc, path);
         if get("/windowsOptions/hostProcess") == Some(&Value::Bool(true)) {
             self.push(
                 &format!("{at}/windowsOptions/hostProcess"),
@@ -419,6 +436,13 @@ impl Walk {
                 }
             }
         }
+    }
+
+    /// `privileged`, `procMount`, capabilities and, for a container (named by
+    /// `container`), privilege escalation.
+    fn privileges(&mut self, sc: &Value, at: &str, container: Option<&str>) {
+        let result = self.mode == Mode::Result;
+        let get = |path: &str| set(sc, path);
         if get("/privileged") == Some(&Value::Bool(true)) {
             self.push(
                 &format!("{at}/privileged"),
@@ -522,13 +546,6 @@ fn builder_changes(before: &Value, after: &Value, out: &mut Vec<Finding>) {
             what,
         });
     };
-    let list = |v: &Value, field: &str| v.get(field).and_then(Value::as_array).cloned();
-    let by_name = |items: &[Value], name: &Value| {
-        items
-            .iter()
-            .position(|x| x.get("name") == Some(name))
-            .map(|i| (i, items[i].clone()))
-    };
     let after_volumes = list(&a, "volumes").unwrap_or_default();
     for volume in list(&b, "volumes").unwrap_or_default() {
         let name = volume.get("name").cloned().unwrap_or(Value::Null);
@@ -556,12 +573,23 @@ fn builder_changes(before: &Value, after: &Value, out: &mut Vec<Finding>) {
             ),
         }
     }
-    let after_containers = list(&a, "containers").unwrap_or_default();
-    for (i, container) in list(&b, "containers")
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
+    kaniko_changes(&b, &a, out);
+}
+
+/// [`builder_changes`] of the containers: image, command, arguments, working directory and
+/// mounts of each container taskrender rendered.
+fn kaniko_changes(b: &Value, a: &Value, out: &mut Vec<Finding>) {
+    let at = "/spec/template/spec";
+    let mut push = |pointer: String, what: String| {
+        out.push(Finding {
+            key: pointer.clone(),
+            pointer,
+            class: Class::Generated,
+            what,
+        });
+    };
+    let after_containers = list(a, "containers").unwrap_or_default();
+    for (i, container) in list(b, "containers").unwrap_or_default().iter().enumerate() {
         let container_name = plain(container.get("name").unwrap_or(&Value::Null));
         let Some(now) = after_containers.get(i) else {
             push(
@@ -623,11 +651,11 @@ fn builder_changes(before: &Value, after: &Value, out: &mut Vec<Finding>) {
 /// list items by name, other lists replaced whole.
 fn cause(before: &Value, after: &Value, patch: &Value, pointer: &str) -> (String, bool) {
     let mut out = String::new();
-    let (mut b, mut a, mut p) = (Some(before), Some(after), patch);
-    // Whether `p` is a list item.
+    let (mut base, mut merged, mut part) = (Some(before), Some(after), patch);
+    // Whether `part` is a list item.
     let mut in_list = false;
     for segment in Pointer::segments(pointer) {
-        match p {
+        match part {
             Value::Object(map) => {
                 let Some(next) = map.get(segment.as_ref()) else {
                     // A list item the patch added: point at its name.
@@ -638,44 +666,44 @@ fn cause(before: &Value, after: &Value, patch: &Value, pointer: &str) -> (String
                 };
                 out.push('/');
                 out.push_str(&Pointer::escape(&segment));
-                p = next;
+                part = next;
                 in_list = false;
-                b = b.and_then(|b| b.get(segment.as_ref()));
-                a = a.and_then(|a| a.get(segment.as_ref()));
+                base = base.and_then(|b| b.get(segment.as_ref()));
+                merged = merged.and_then(|a| a.get(segment.as_ref()));
             }
             Value::Array(items) => {
-                let Ok(i) = segment.parse::<usize>() else {
+                let Ok(index) = segment.parse::<usize>() else {
                     return (out, false);
                 };
-                let named = b.and_then(Value::as_array).is_some_and(|t| {
+                let named = base.and_then(Value::as_array).is_some_and(|t| {
                     items
                         .iter()
                         .chain(t)
                         .all(|x| x.get("name").is_some_and(Value::is_string))
                 });
-                let item = a.and_then(|a| a.get(i));
-                let j = if named {
+                let item = merged.and_then(|a| a.get(index));
+                let at = if named {
                     let name = item.and_then(|x| x.get("name"));
-                    let Some(j) = items.iter().position(|x| x.get("name") == name) else {
+                    let Some(at) = items.iter().position(|x| x.get("name") == name) else {
                         return (out, false);
                     };
-                    b = b
+                    base = base
                         .and_then(Value::as_array)
                         .and_then(|t| t.iter().find(|x| x.get("name") == name));
-                    j
+                    at
                 } else {
-                    if i >= items.len() {
+                    if index >= items.len() {
                         return (out, false);
                     }
                     // The list was replaced: nothing of the rendered one is left.
-                    b = None;
-                    i
+                    base = None;
+                    index
                 };
                 out.push('/');
-                out.push_str(&j.to_string());
-                p = &items[j];
+                out.push_str(&at.to_string());
+                part = &items[at];
                 in_list = true;
-                a = item;
+                merged = item;
             }
             _ => return (out, false),
         }
@@ -749,6 +777,24 @@ fn diagnostic(
             _ => break d,
         }
     }
+}
+
+/// The list `field` of `value` (a copy).
+fn list(value: &Value, field: &str) -> Option<Vec<Value>> {
+    value.get(field).and_then(Value::as_array).cloned()
+}
+
+/// The index and a copy of the item of `items` named `name`.
+fn by_name(items: &[Value], name: &Value) -> Option<(usize, Value)> {
+    items
+        .iter()
+        .position(|x| x.get("name") == Some(name))
+        .map(|i| (i, items[i].clone()))
+}
+
+/// The value at `path` of `value`, unless absent or null.
+fn set<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    value.pointer(path).filter(|v| !v.is_null())
 }
 
 /// A scalar as written in a message (strings without quotes).
