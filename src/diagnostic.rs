@@ -168,6 +168,29 @@ error_kinds! {
     /// A patch value of the wrong type for its Kubernetes field.
     "profile::patch_invalid" => InvalidPatch { kind: String, problem: String }
         = "the `{kind}` patch does not fit the object: {problem}",
+    /// A patch that would run a pod as root (uid or gid 0, `runAsNonRoot` false or removed)
+    /// in a profile without `allow_root`.
+    "profile::patch_root" => PatchRoot { kind: String, what: String }
+        = "the `{kind}` patch would run the pod as root: {what}",
+    /// A patch that would make a container privileged, allow privilege escalation, add a
+    /// capability, keep one (`capabilities.drop` without `ALL`) or unmask `/proc`.
+    "profile::patch_privilege" => PatchPrivilege { kind: String, what: String }
+        = "the `{kind}` patch would give the pod privileges: {what}",
+    /// A patch that would share the node's namespaces or ports with a pod, mount a node path
+    /// (or a volume type the restricted standard leaves out), set an unsafe sysctl, or run a
+    /// Windows host process.
+    "profile::patch_host" => PatchHost { kind: String, what: String }
+        = "the `{kind}` patch would give the pod access to the node: {what}",
+    /// A patch that would remove or lift seccomp, `AppArmor` or `SELinux` confinement.
+    "profile::patch_confinement" => PatchConfinement { kind: String, what: String }
+        = "the `{kind}` patch would lift the pod's confinement: {what}",
+    /// A patch that sets `status`, which the cluster writes.
+    "profile::patch_status" => PatchStatus { kind: String }
+        = "a `{kind}` patch may not set `status`",
+    /// A patch that would change what taskrender renders from the Task: `ConfigMap` data (a
+    /// build's Dockerfile, source files) or the build Job's Kaniko invocation.
+    "profile::patch_generated" => PatchGenerated { kind: String, what: String }
+        = "the `{kind}` patch would change {what}, which taskrender renders from the Task",
     /// `check --strict`: the profile's `enforce` overrides a value the Task set.
     "profile::enforced" => Enforced { field: String, profile: String }
         = "`{field}` is overridden by profile `{profile}`",
@@ -582,8 +605,14 @@ mod tests {
         "profile::cycle",
         "profile::enforced",
         "profile::invalid",
+        "profile::patch_confinement",
+        "profile::patch_generated",
+        "profile::patch_host",
         "profile::patch_identity",
         "profile::patch_invalid",
+        "profile::patch_privilege",
+        "profile::patch_root",
+        "profile::patch_status",
         "profile::patch_unknown_field",
         "profile::template",
         "profile::template_placement",

@@ -10,6 +10,7 @@
 
 pub(crate) mod merge;
 pub(crate) mod model;
+pub(crate) mod policy;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -253,7 +254,14 @@ impl Catalog {
                 .or_else(|| (current != DEFAULT).then(|| DEFAULT.to_owned()));
             chain.push((current, layer));
         }
-        Ok(merge_chain(name, &chain))
+        let profile = merge_chain(name, &chain);
+        // Patch fields no profile may set are refused whatever the Task.
+        let refused = policy::check_profile(&profile);
+        if refused.is_empty() {
+            Ok(profile)
+        } else {
+            Err(refused)
+        }
     }
 
     fn unknown(&self, name: &str) -> Diagnostic {

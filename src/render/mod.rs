@@ -24,7 +24,7 @@ use crate::diagnostic::Diagnostic;
 use serde_json::{Map, Value};
 
 use crate::plan::{ClaimPlan, ConfigMapPlan, Plan, Workload};
-use crate::profile::Profile;
+use crate::profile::{Profile, policy};
 
 /// One rendered output, serialised: a Kubernetes object as a YAML document, or a build's
 /// Dockerfile. Serialising is the last step of render (on the pipeline's workers), so
@@ -108,13 +108,18 @@ impl Renderer<'_> {
             return;
         };
         let mut value = serde_json::to_value(object).expect("Kubernetes objects serialize to JSON");
-        match patch::apply::<T>(&mut value, patch) {
-            Ok(()) => {}
-            Err(problem) => {
-                self.errors
-                    .push(patch::diagnostic(self.profile, kind, problem));
-                return;
-            }
+        let before = value.clone();
+        if let Err(problem) = patch::apply::<T>(&mut value, patch) {
+            self.errors
+                .push(patch::diagnostic(self.profile, kind, problem));
+            return;
+        }
+        // What the patch changed, against the policy (README, "Patch policy").
+        let build = matches!(self.plan.workload, Workload::Build { .. });
+        let refused = policy::check_patched(self.profile, kind, patch, &before, &value, build);
+        if !refused.is_empty() {
+            self.errors.extend(refused);
+            return;
         }
         let name = value["metadata"]["name"]
             .as_str()
