@@ -280,13 +280,12 @@ def node_selector_term(r):
 
 def pod_affinity_term(r):
     t = {"topologyKey": r.choice(["kubernetes.io/hostname", "topology.kubernetes.io/zone", qualified_name(r)])}
-    if r.random() < 0.9:
-        t["labelSelector"] = label_selector(r)
+    t["labelSelector"] = label_selector(r)  # required (check refuses a term without one)
     if r.random() < 0.2:
         t["namespaces"] = [dns_label(r) for _ in range(r.randint(1, 2))]
     if r.random() < 0.15:
         t["namespaceSelector"] = label_selector(r) if r.random() < 0.7 else {}
-    if "labelSelector" in t and r.random() < 0.15:
+    if r.random() < 0.15:
         # Keys may not repeat between the two lists, nor with the selector's own keys.
         used = set((t["labelSelector"].get("matchLabels") or {}))
         used |= {e["key"] for e in t["labelSelector"].get("matchExpressions") or []}

@@ -130,6 +130,10 @@ error_kinds! {
         = "request `{resource}: {request}` is above its limit `{limit}`",
     /// A uid or gid of 0 (root) without a profile that allows it.
     "task::root_id" => RootId { field: String } = "`{field}: 0` would run as root",
+    /// A pod affinity or anti-affinity term without `labelSelector` (or with an empty one):
+    /// it matches no pod (the API server warns).
+    "schedule::no_label_selector" => NoLabelSelector { field: String }
+        = "`{field}` has no `labelSelector`: it matches no pod",
     /// Two Tasks of one run have the same name (their objects or output folders collide).
     "task::duplicate_name" => DuplicateTask { name: String } = "two Tasks are named `{name}`",
     /// A `serve` Task without `service_ports` (a warning: the Deployment is still rendered).
@@ -530,6 +534,7 @@ mod tests {
                 "schema::type",
                 "schema::unknown_field",
                 "schema::wrong_action",
+                "schedule::no_label_selector",
                 "secret::no_store",
                 "service::no_ports",
                 "service::node_port_type",

@@ -193,6 +193,7 @@ pub(crate) fn resolve(
         }),
     );
     pod::check_ids(&mut ck, &task, profile);
+    pod::check_affinity_selectors(&mut ck, &task);
     let resources = pod::resources(&mut ck, &task);
     resources::check_extended(&mut ck, &resources, &extras.written);
     let (mut volumes, claims) = volumes::volumes(&mut ck, &task);
