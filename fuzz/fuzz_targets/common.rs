@@ -13,9 +13,17 @@ pub const NO_TERMINAL: Terminal = Terminal {
 
 /// Runs `taskrender ARGS` with `stdin`; `None` when clap refuses the command line.
 pub fn run(args: &[&std::ffi::OsStr], stdin: &[u8]) -> Option<Outcome> {
-    let cli = Cli::try_parse_from(std::iter::once(std::ffi::OsStr::new("taskrender")).chain(args.iter().copied())).ok()?;
+    let cli = Cli::try_parse_from(
+        std::iter::once(std::ffi::OsStr::new("taskrender")).chain(args.iter().copied()),
+    )
+    .ok()?;
     let outcome = taskrender::run(cli, &mut &stdin[..], NO_TERMINAL);
     // Exit statuses are 0 (fine), 1 (invalid Tasks or I/O) and 2 (usage): never anything else.
-    assert!(outcome.code <= 2, "exit status {}: {}", outcome.code, outcome.stderr);
+    assert!(
+        outcome.code <= 2,
+        "exit status {}: {}",
+        outcome.code,
+        outcome.stderr
+    );
     Some(outcome)
 }

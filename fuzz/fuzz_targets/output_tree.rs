@@ -15,7 +15,8 @@ use libfuzzer_sys::fuzz_target;
 #[path = "common.rs"]
 mod common;
 
-const TASK: &str = "name: fz\naction: serve\nfunction: {image: busybox:1.36}\nservice_ports: [{port: 80}]\n";
+const TASK: &str =
+    "name: fz\naction: serve\nfunction: {image: busybox:1.36}\nservice_ports: [{port: 80}]\n";
 
 fn root() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
@@ -58,7 +59,9 @@ fuzz_target!(|data: &[u8]| {
             Some(p) => (true, p),
             None => (false, line),
         };
-        let Some(rel) = plain(p.trim_end_matches('/')) else { continue };
+        let Some(rel) = plain(p.trim_end_matches('/')) else {
+            continue;
+        };
         if rel == Path::new("unlisted.txt") {
             continue;
         }
@@ -78,19 +81,44 @@ fuzz_target!(|data: &[u8]| {
     let _ = std::fs::write(out.join(".taskrender-manifest"), data);
 
     let task = root.join("task.yaml");
-    let args = [OsStr::new("render"), task.as_os_str(), OsStr::new("-o"), out.as_os_str(), OsStr::new("--prune")];
+    let args = [
+        OsStr::new("render"),
+        task.as_os_str(),
+        OsStr::new("-o"),
+        out.as_os_str(),
+        OsStr::new("--prune"),
+    ];
     let rendered = common::run(&args, b"").expect("a valid command line");
-    let args = [OsStr::new("diff"), task.as_os_str(), OsStr::new("--against"), out.as_os_str()];
+    let args = [
+        OsStr::new("diff"),
+        task.as_os_str(),
+        OsStr::new("--against"),
+        out.as_os_str(),
+    ];
     let diffed = common::run(&args, b"").expect("a valid command line");
 
-    assert!(outside.join("keep").is_file(), "a file outside DIR was deleted");
+    assert!(
+        outside.join("keep").is_file(),
+        "a file outside DIR was deleted"
+    );
     let listed = manifest.lines().any(|l| l.trim() == "unlisted.txt");
     if !listed {
-        assert!(out.join("unlisted.txt").is_file(), "a file the manifest does not name was deleted");
+        assert!(
+            out.join("unlisted.txt").is_file(),
+            "a file the manifest does not name was deleted"
+        );
     }
     if rendered.code == 0 {
-        for f in ["fz/Deployment.yaml", "fz/Service.yaml", "kustomization.yaml", ".taskrender-manifest"] {
-            assert!(out.join(f).is_file(), "render -o succeeded without writing {f}");
+        for f in [
+            "fz/Deployment.yaml",
+            "fz/Service.yaml",
+            "kustomization.yaml",
+            ".taskrender-manifest",
+        ] {
+            assert!(
+                out.join(f).is_file(),
+                "render -o succeeded without writing {f}"
+            );
         }
         // Right after a successful render, the tree is what the Task renders.
         assert_eq!(diffed.code, 0, "diff after render: {}", diffed.stderr);

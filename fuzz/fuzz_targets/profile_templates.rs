@@ -11,12 +11,14 @@ use libfuzzer_sys::fuzz_target;
 #[path = "common.rs"]
 mod common;
 
-const DEFAULT_TASK: &[u8] = b"name: fz\naction: job\nprofile: fz\nfunction: {image: busybox:1.36}\n";
+const DEFAULT_TASK: &[u8] =
+    b"name: fz\naction: job\nprofile: fz\nfunction: {image: busybox:1.36}\n";
 
 fn dir() -> &'static std::path::Path {
     static DIR: OnceLock<std::path::PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let d = std::env::temp_dir().join(format!("taskrender-fuzz-profiles-{}", std::process::id()));
+        let d =
+            std::env::temp_dir().join(format!("taskrender-fuzz-profiles-{}", std::process::id()));
         std::fs::create_dir_all(&d).unwrap();
         d
     })
@@ -34,7 +36,11 @@ fuzz_target!(|data: &[u8]| {
         .map(|s| String::from_utf8_lossy(s).into_owned())
         .collect();
     std::fs::write(dir().join("fz.yaml"), profile).unwrap();
-    let mut args: Vec<&OsStr> = vec![OsStr::new("render"), OsStr::new("--profiles"), dir().as_os_str()];
+    let mut args: Vec<&OsStr> = vec![
+        OsStr::new("render"),
+        OsStr::new("--profiles"),
+        dir().as_os_str(),
+    ];
     for s in &sets {
         args.push(OsStr::new("--set"));
         args.push(OsStr::new(s.as_str()));

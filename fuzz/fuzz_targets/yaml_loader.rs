@@ -23,5 +23,8 @@ fuzz_target!(|data: &[u8]| {
 /// Every `--format json` line is one JSON object.
 fn serde_json_line(line: &str) {
     let t = line.trim();
-    assert!(t.starts_with('{') && t.ends_with('}'), "not a JSON object line: {line:?}");
+    assert!(
+        t.starts_with('{') && t.ends_with('}'),
+        "not a JSON object line: {line:?}"
+    );
 }

@@ -83,15 +83,19 @@ pub(super) fn check_affinity_selectors(ck: &mut Checker<'_>, task: &TaskSpec) {
     let pod = affinity.pod_affinity.as_ref().map(|p| {
         (
             "podAffinity",
-            p.required_during_scheduling_ignored_during_execution.as_deref(),
-            p.preferred_during_scheduling_ignored_during_execution.as_deref(),
+            p.required_during_scheduling_ignored_during_execution
+                .as_deref(),
+            p.preferred_during_scheduling_ignored_during_execution
+                .as_deref(),
         )
     });
     let anti = affinity.pod_anti_affinity.as_ref().map(|p| {
         (
             "podAntiAffinity",
-            p.required_during_scheduling_ignored_during_execution.as_deref(),
-            p.preferred_during_scheduling_ignored_during_execution.as_deref(),
+            p.required_during_scheduling_ignored_during_execution
+                .as_deref(),
+            p.preferred_during_scheduling_ignored_during_execution
+                .as_deref(),
         )
     });
     let mut terms: Vec<(String, String, &PodAffinityTerm)> = Vec::new();
