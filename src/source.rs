@@ -42,11 +42,12 @@ pub(crate) fn load(
             Err(e) => errors.push(io_error(&display, &e)),
             Ok(meta) if meta.is_dir() => {
                 let mut found = Vec::new();
-                if let Err(e) = walk(path, &mut found) {
+                let before = errors.len();
+                if let Err(e) = walk(path, &Root::new(path), &mut found, &mut errors) {
                     errors.push(e);
                     continue;
                 }
-                if found.is_empty() {
+                if found.is_empty() && errors.len() == before {
                     errors.push(Diagnostic::new(ErrorKind::NoTaskFiles { path: display }));
                 }
                 found.sort();
@@ -82,13 +83,16 @@ pub(crate) fn load_profile_dirs(dirs: &[PathBuf]) -> (Vec<Arc<SourceFile>>, Vec<
                 continue;
             }
         };
+        let root = Root::new(dir);
         let mut found: Vec<PathBuf> = entries
             .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| {
-                p.is_file()
-                    && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+            .filter(|e| {
+                let p = e.path();
+                matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+                    && p.is_file()
+                    && root.admits(e, &mut errors)
             })
+            .map(|e| e.path())
             .collect();
         found.sort();
         for path in found {
@@ -98,7 +102,56 @@ pub(crate) fn load_profile_dirs(dirs: &[PathBuf]) -> (Vec<Arc<SourceFile>>, Vec<
     (files, errors)
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
+/// A folder being read, and where it really is: links below it may lead only inside it.
+struct Root<'a> {
+    shown: &'a Path,
+    real: Option<PathBuf>,
+}
+
+impl<'a> Root<'a> {
+    fn new(shown: &'a Path) -> Self {
+        Self {
+            shown,
+            real: std::fs::canonicalize(shown).ok(),
+        }
+    }
+
+    /// Whether `entry` may be read: anything but a link, or a link whose target is inside
+    /// the folder. A link leading out is an error (not a silent skip): a pull request must
+    /// not be able to make taskrender read, and quote in its reports, a file elsewhere on
+    /// the machine, such as a CI runner's credentials.
+    fn admits(&self, entry: &std::fs::DirEntry, errors: &mut Vec<Diagnostic>) -> bool {
+        if !entry.file_type().is_ok_and(|t| t.is_symlink()) {
+            return true;
+        }
+        let inside = match (&self.real, std::fs::canonicalize(entry.path())) {
+            (Some(root), Ok(target)) => target.starts_with(root),
+            // A broken link: reading it reports the missing file, without reading anything.
+            (_, Err(_)) => true,
+            (None, Ok(_)) => false,
+        };
+        if !inside {
+            errors.push(
+                Diagnostic::new(ErrorKind::LinkOutside {
+                    path: entry.path().display().to_string(),
+                    root: self.shown.display().to_string(),
+                })
+                .with_help("give the file's own path on the command line if it is meant to be read, or remove the link"),
+            );
+        }
+        inside
+    }
+}
+
+/// Collects the `*.yaml` / `*.yml` files below `dir` (hidden entries skipped, links inside
+/// `root` followed to files but never into folders, links out of `root` refused into
+/// `errors`). An unreadable folder ends the walk.
+fn walk(
+    dir: &Path,
+    root: &Root<'_>,
+    found: &mut Vec<PathBuf>,
+    errors: &mut Vec<Diagnostic>,
+) -> Result<(), Diagnostic> {
     let entries = std::fs::read_dir(dir).map_err(|e| io_error(&dir.display().to_string(), &e))?;
     for entry in entries {
         let entry = entry.map_err(|e| io_error(&dir.display().to_string(), &e))?;
@@ -114,12 +167,13 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
             // A folder `render -o` wrote (it holds taskrender's manifest) is output, never
             // input: `render DIR -o DIR/out` must not read its own objects back.
             if !path.join(".taskrender-manifest").is_file() {
-                walk(&path, found)?;
+                walk(&path, root, found, errors)?;
             }
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml")
         ) && std::fs::metadata(&path).map_or(true, |m| m.is_file())
+            && root.admits(&entry, errors)
         {
             found.push(path);
         }
@@ -228,5 +282,45 @@ mod tests {
         let big = vec![b'a'; usize::try_from(MAX_FILE_BYTES).unwrap() + 1];
         let err = read_capped(&mut big.as_slice(), "big.yaml").unwrap_err();
         assert_eq!(err.kind.code(), "io::too_large");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_followed_inside_a_folder_and_refused_out_of_it() {
+        use std::os::unix::fs::symlink;
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("secret.yaml");
+        std::fs::write(&secret, "token: hunter2\n").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let tasks = dir.path().join("tasks");
+        std::fs::create_dir(&tasks).unwrap();
+        std::fs::write(tasks.join("a.yaml"), "name: a\n").unwrap();
+        symlink(tasks.join("a.yaml"), tasks.join("current.yaml")).unwrap();
+        symlink(&secret, tasks.join("evil.yaml")).unwrap();
+        symlink(&secret, tasks.join("sub.yml")).unwrap();
+
+        let (files, errors) = load(std::slice::from_ref(&tasks), &mut std::io::empty());
+        let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+        assert!(names.iter().any(|n| n.ends_with("a.yaml")), "{names:?}");
+        assert!(
+            names.iter().any(|n| n.ends_with("current.yaml")),
+            "{names:?}"
+        );
+        assert!(
+            files.iter().all(|f| !f.text.contains("hunter2")),
+            "a link out of the folder was read"
+        );
+        let codes: Vec<&str> = errors.iter().map(|e| e.kind.code()).collect();
+        assert_eq!(codes, ["io::link_outside", "io::link_outside"]);
+
+        // Named on the command line, the same file is read: the user chose it.
+        let (files, errors) = load(&[tasks.join("evil.yaml")], &mut std::io::empty());
+        assert!(errors.is_empty());
+        assert_eq!(files.len(), 1);
+
+        // --profiles folders follow the same rule.
+        let (files, errors) = load_profile_dirs(std::slice::from_ref(&tasks));
+        assert!(files.iter().all(|f| !f.text.contains("hunter2")));
+        assert_eq!(errors.len(), 2);
     }
 }

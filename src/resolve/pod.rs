@@ -3,8 +3,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{PodAffinityTerm, WeightedPodAffinityTerm};
-
 use super::Checker;
 use crate::diagnostic::ErrorKind;
 use crate::plan::{PodPlan, VolumePlan};
@@ -66,65 +64,6 @@ pub(super) fn check_ids(ck: &mut Checker<'_>, task: &TaskSpec, profile: &Profile
         if value == Some(0) {
             ck.error(ErrorKind::RootId { field: field.into() }, &format!("/{field}"), "root")
                 .help = Some("use an unprivileged id (1 or above; 10000 and above avoids clashes with host users), or a profile with `allow_root: true`".into());
-        }
-    }
-}
-
-/// Every pod affinity and anti-affinity term needs a `labelSelector`: without one it
-/// matches no pod (the API server accepts it with a warning; a required term then means
-/// nothing, and is surely not what was meant). An empty one (`labelSelector: {}`) is left
-/// out of the rendered object, so it is refused the same way.
-pub(super) fn check_affinity_selectors(ck: &mut Checker<'_>, task: &TaskSpec) {
-    let Some(affinity) = &task.affinity else {
-        return;
-    };
-    const REQUIRED: &str = "requiredDuringSchedulingIgnoredDuringExecution";
-    const PREFERRED: &str = "preferredDuringSchedulingIgnoredDuringExecution";
-    let pod = affinity.pod_affinity.as_ref().map(|p| {
-        (
-            "podAffinity",
-            p.required_during_scheduling_ignored_during_execution
-                .as_deref(),
-            p.preferred_during_scheduling_ignored_during_execution
-                .as_deref(),
-        )
-    });
-    let anti = affinity.pod_anti_affinity.as_ref().map(|p| {
-        (
-            "podAntiAffinity",
-            p.required_during_scheduling_ignored_during_execution
-                .as_deref(),
-            p.preferred_during_scheduling_ignored_during_execution
-                .as_deref(),
-        )
-    });
-    let mut terms: Vec<(String, String, &PodAffinityTerm)> = Vec::new();
-    for (kind, required, preferred) in pod.into_iter().chain(anti) {
-        for (i, t) in required.unwrap_or_default().iter().enumerate() {
-            terms.push((
-                format!("/affinity/{kind}/{REQUIRED}/{i}"),
-                format!("affinity.{kind}.{REQUIRED}[{i}]"),
-                t,
-            ));
-        }
-        let preferred: &[WeightedPodAffinityTerm] = preferred.unwrap_or_default();
-        for (i, w) in preferred.iter().enumerate() {
-            terms.push((
-                format!("/affinity/{kind}/{PREFERRED}/{i}/podAffinityTerm"),
-                format!("affinity.{kind}.{PREFERRED}[{i}].podAffinityTerm"),
-                &w.pod_affinity_term,
-            ));
-        }
-    }
-    for (at, field, term) in terms {
-        // An empty selector is no better: the rendered object omits it.
-        let empty = term.label_selector.as_ref().is_none_or(|s| {
-            s.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
-                && s.match_expressions.as_ref().is_none_or(Vec::is_empty)
-        });
-        if empty {
-            ck.error(ErrorKind::NoLabelSelector { field }, &at, "no `labelSelector`")
-                .help = Some("select the pods the term is about, such as `labelSelector: {matchLabels: {app: web}}`".into());
         }
     }
 }
