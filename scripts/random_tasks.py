@@ -403,6 +403,8 @@ def task(r, i, namespaces, action=None):
     base = dns_label(r, 63 - len(suffix))
     if action == "build" and len(base) > 40:
         base = base[:40].rstrip("-")
+    if action == "serve" and not base[0].isalpha():
+        base = "s" + base[1:]  # it names the Service too: a DNS-1035 label
     t = {"name": (base + suffix) if base[-1] != "-" else base + "x" + suffix, "action": action}
     if r.random() < 0.2:
         t = {"apiVersion": "taskrender.io/v1alpha1", "kind": "Task", **t}

@@ -236,11 +236,11 @@ error_kinds! {
     /// A preferred scheduling term's `weight` outside 1–100.
     "schedule::weight" => Weight { field: String, weight: i32 }
         = "`{field}: {weight}` is outside 1-100",
-    /// `nodeSelectorTerms: []`: a required node affinity that no node could satisfy.
     /// A pod affinity or anti-affinity term without `labelSelector` (or with an empty one):
     /// it matches no pod (the API server warns).
     "schedule::no_label_selector" => NoLabelSelector { field: String }
         = "`{field}` has no `labelSelector`: it matches no pod",
+    /// `nodeSelectorTerms: []`: a required node affinity that no node could satisfy.
     "schedule::no_terms" => NoTerms { field: String }
         = "`{field}` needs at least one term",
     /// A file in a `--profiles` folder that is not a YAML file is skipped; a missing folder is an error.
