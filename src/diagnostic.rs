@@ -259,6 +259,10 @@ error_kinds! {
     /// A preferred scheduling term's `weight` outside 1–100.
     "schedule::weight" => Weight { field: String, weight: i32 }
         = "`{field}: {weight}` is outside 1-100",
+    /// A pod affinity or anti-affinity term without `labelSelector` (or with an empty one):
+    /// it matches no pod (the API server warns).
+    "schedule::no_label_selector" => NoLabelSelector { field: String }
+        = "`{field}` has no `labelSelector`: it matches no pod",
     /// `nodeSelectorTerms: []`: a required node affinity that no node could satisfy.
     "schedule::no_terms" => NoTerms { field: String }
         = "`{field}` needs at least one term",
@@ -633,6 +637,7 @@ mod tests {
         "resources::request_not_limit",
         "schedule::invalid_key",
         "schedule::label_value",
+        "schedule::no_label_selector",
         "schedule::no_terms",
         "schedule::selector_values",
         "schedule::toleration_operator",
