@@ -28,13 +28,16 @@ fuzz/seed-corpora.sh
 # blow-ups are what there is to find), and AddressSanitizer makes the build of ~300 crates
 # several times slower. FUZZ_SANITIZER=address for a run with it.
 sanitizer="${FUZZ_SANITIZER:-none}"
-cargo +nightly fuzz build -O -s "$sanitizer"
+# The instrumented build (~300 crates) is kept where the machine keeps caches, so that a
+# fresh clone rebuilds only taskrender and the targets.
+target_dir="${FUZZ_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/taskrender/fuzz-target}"
+cargo +nightly fuzz build -O -s "$sanitizer" --target-dir "$target_dir"
 status=0
 for t in "${targets[@]}"; do
   log="$(mktemp)"
   start=$(date +%s)
   # -rss_limit_mb: each run is one process; -timeout: a single input taking > 10 s is a finding.
-  if cargo +nightly fuzz run -O -s "$sanitizer" "$t" -- -max_total_time="$seconds" -timeout=10 \
+  if cargo +nightly fuzz run -O -s "$sanitizer" --target-dir "$target_dir" "$t" -- -max_total_time="$seconds" -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 > "$log" 2>&1; then
     result=ok
   else
