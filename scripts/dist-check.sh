@@ -93,6 +93,11 @@ missing = sorted(want - set(arts))
 if missing:
     sys.exit(f"dist plan: missing artifacts {missing}; planned {sorted(arts)}")
 
+# The release workflow runs `cargo build --profile dist`, which fails without the profile.
+profile = tomllib.load(open("Cargo.toml", "rb")).get("profile", {}).get("dist", {})
+if profile.get("inherits") != "release":
+    sys.exit("Cargo.toml has no [profile.dist] inheriting release (cargo-dist builds with it)")
+
 binstall = cargo["metadata"]["binstall"]
 suffix = {"txz": ".tar.xz", "tgz": ".tar.gz", "zip": ".zip", "bin": ""}
 def render(template, values):
