@@ -104,7 +104,7 @@ pub struct InputArgs {
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = key_value)]
     pub set: Vec<(String, String)>,
     /// Worker threads (default: one per core). The output is the same for any value.
-    #[arg(short = 'j', long, value_name = "N")]
+    #[arg(short = 'j', long, value_name = "N", value_parser = jobs)]
     pub jobs: Option<std::num::NonZeroUsize>,
     /// Colour in diagnostics.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
@@ -204,6 +204,13 @@ fn key_value(value: &str) -> Result<(String, String), String> {
         }
         _ => Err("expected KEY=VALUE, KEY made of letters, digits and `_`".into()),
     }
+}
+
+fn jobs(value: &str) -> Result<std::num::NonZeroUsize, String> {
+    let n: usize = value
+        .parse()
+        .map_err(|_| format!("`{value}` is not a number of worker threads"))?;
+    std::num::NonZeroUsize::new(n).ok_or_else(|| "at least 1 worker thread is needed".to_owned())
 }
 
 fn dns_label(value: &str) -> Result<String, String> {

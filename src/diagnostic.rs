@@ -57,6 +57,12 @@ error_kinds! {
     "yaml::syntax" => YamlSyntax { message: String } = "invalid YAML: {message}",
     /// A mapping repeats a key.
     "yaml::duplicate_key" => DuplicateKey { key: String } = "duplicate key `{key}`",
+    /// An alias (`*name`) with no anchor (`&name`) before it in its document.
+    "yaml::undefined_alias" => UndefinedAlias { alias: String }
+        = "alias `*{alias}` is not defined",
+    /// The value of a `<<` merge key is not a mapping or a list of mappings.
+    "yaml::merge_value" => MergeValue { found: String }
+        = "`<<` merges mappings, found {found}",
     /// The document exceeds a parser safety limit (alias expansion, nesting depth, size).
     "yaml::limit" => YamlLimit { message: String } = "YAML safety limit exceeded: {message}",
     /// A file holds no document at all.
@@ -160,6 +166,74 @@ error_kinds! {
     /// `check --strict`: the profile's `enforce` overrides a value the Task set.
     "profile::enforced" => Enforced { field: String, profile: String }
         = "`{field}` is overridden by profile `{profile}`",
+    /// A label, annotation or node selector key whose name part is longer than 63
+    /// characters or whose prefix is longer than 253 (Kubernetes' limits for qualified names).
+    "task::key_too_long" => KeyTooLong { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// The annotations' keys and values add up to more than the 256 KiB Kubernetes allows.
+    "task::annotations_too_large" => AnnotationsTooLarge { size: usize }
+        = "annotations take {size} bytes, more than the 262144 (256 KiB) Kubernetes accepts",
+    /// A rendered object is larger than the API server accepts in one request (3 MiB).
+    "task::object_too_large" => ObjectTooLarge { kind: String, name: String, size: usize }
+        = "the {kind} `{name}` would be {size} bytes, more than the 3145728 (3 MiB) the API server accepts",
+    /// A `serve` Task's name is not a DNS-1035 label: it also names the Service, and a
+    /// Service name starting with a digit is refused by every Kubernetes release before the
+    /// `RelaxedServiceNameValidation` feature (kube-apiserver 1.37 accepts `1web`; the
+    /// rendered output is meant for older clusters too).
+    "service::name" => ServiceName { name: String }
+        = "a `serve` Task's name must start with a letter: `{name}` also names its Service",
+    /// A `nodePort` outside the cluster's default node port range, 30000–32767.
+    "service::node_port_range" => NodePortRange { port: u16 }
+        = "`nodePort: {port}` is outside the node port range 30000-32767",
+    /// A `mount_path` with a `..` segment.
+    "volume::mount_path_parent" => MountPathParent { field: String, path: String }
+        = "invalid `{field}`: `{path}` contains a `..` segment",
+    /// A build's Dockerfile too large for the `ConfigMap` that carries it (1 MiB).
+    "build::dockerfile_too_large" => DockerfileTooLarge { size: usize }
+        = "the Dockerfile is {size} bytes, more than the 1048576 (1 MiB) a ConfigMap holds",
+    /// A resource name that is neither a standard container resource (`cpu`, `memory`,
+    /// `ephemeral-storage`, `hugepages-<size>`) nor domain-qualified (`nvidia.com/gpu`).
+    "resources::name" => ResourceName { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// Huge pages requested without a limit: they cannot be overcommitted.
+    "resources::limit_required" => LimitRequired { resource: String }
+        = "`{resource}` is requested without a limit: it cannot be overcommitted",
+    /// A huge pages request that differs from its limit.
+    "resources::request_not_limit" => RequestNotLimit { resource: String, request: String, limit: String }
+        = "request `{resource}: {request}` must equal its limit `{limit}`",
+    /// A huge pages quantity that is not a whole number of pages (`hugepages-2Mi: 3Mi`), or
+    /// a `hugepages-<size>` whose size is not a quantity.
+    "resources::hugepages_size" => HugePagesSize { resource: String, value: String }
+        = "`{resource}: {value}` is not a whole number of `{resource}` pages",
+    /// Huge pages without a `cpu` or `memory` request or limit.
+    "resources::hugepages_alone" => HugePagesAlone { resource: String }
+        = "`{resource}` needs a `cpu` or `memory` request or limit beside it",
+    /// A toleration key, affinity key, `topologyKey` or `matchLabels` key that is not a
+    /// label key.
+    "schedule::invalid_key" => ScheduleKey { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// A `matchLabels` value or a toleration's `value` that is not a label value.
+    "schedule::label_value" => ScheduleLabelValue { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// A toleration that cannot match: `Exists` with a `value`, or an empty `key` with an
+    /// operator other than `Exists`.
+    "schedule::toleration_operator" => TolerationOperator { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// `tolerationSeconds` on a toleration whose effect is not `NoExecute`.
+    "schedule::toleration_seconds" => TolerationSeconds { field: String }
+        = "`{field}` applies only to the `NoExecute` effect",
+    /// A selector expression whose `values` do not fit its operator (`In` with none,
+    /// `Exists` with some, `Gt` with other than one).
+    "schedule::selector_values" => SelectorValues { field: String, problem: String }
+        = "invalid `{field}`: {problem}",
+    /// An empty `topologyKey`.
+    "schedule::topology_key" => TopologyKey { field: String } = "`{field}` may not be empty",
+    /// A preferred scheduling term's `weight` outside 1–100.
+    "schedule::weight" => Weight { field: String, weight: i32 }
+        = "`{field}: {weight}` is outside 1-100",
+    /// `nodeSelectorTerms: []`: a required node affinity that no node could satisfy.
+    "schedule::no_terms" => NoTerms { field: String }
+        = "`{field}` needs at least one term",
     /// A file in a `--profiles` folder that is not a YAML file is skipped; a missing folder is an error.
     "io::profiles_dir" => ProfilesDir { path: String, reason: String } = "cannot read profile folder `{path}`: {reason}",
     /// A profile file that is not a valid profile.
@@ -470,6 +544,108 @@ pub(crate) fn did_you_mean<'a>(
 mod tests {
     use super::*;
 
+    /// Codes are public API: changing this list is a breaking change for users' scripts.
+    const STABLE_CODES: &[&str] = &[
+        "build::dockerfile_too_large",
+        "build::image_from",
+        "build::instruction",
+        "build::missing_base_image",
+        "build::name_too_long",
+        "build::reserved_volume",
+        "build::run_parameter",
+        "import::ignored_field",
+        "import::no_function",
+        "import::no_task",
+        "import::not_an_entity",
+        "io::no_task_files",
+        "io::not_utf8",
+        "io::profiles_dir",
+        "io::read",
+        "io::too_large",
+        "io::write",
+        "lint::mutable_image",
+        "lint::no_registry",
+        "lint::no_run_as_user",
+        "lint::shared_claim",
+        "lint::substitution",
+        "profile::cycle",
+        "profile::enforced",
+        "profile::invalid",
+        "profile::patch_identity",
+        "profile::patch_invalid",
+        "profile::patch_unknown_field",
+        "profile::template",
+        "profile::template_placement",
+        "profile::template_subset",
+        "profile::unknown",
+        "project::invalid",
+        "project::unknown_env",
+        "resources::disk_conflict",
+        "resources::disk_on_build",
+        "resources::extended_fraction",
+        "resources::extended_no_limit",
+        "resources::extended_unequal",
+        "resources::hugepages_alone",
+        "resources::hugepages_size",
+        "resources::limit_required",
+        "resources::mixed_shapes",
+        "resources::name",
+        "resources::request_not_limit",
+        "schedule::invalid_key",
+        "schedule::label_value",
+        "schedule::no_terms",
+        "schedule::selector_values",
+        "schedule::toleration_operator",
+        "schedule::toleration_seconds",
+        "schedule::topology_key",
+        "schedule::weight",
+        "schema::enum",
+        "schema::invalid_key",
+        "schema::invalid_value",
+        "schema::length",
+        "schema::missing_field",
+        "schema::pattern",
+        "schema::range",
+        "schema::type",
+        "schema::unknown_field",
+        "schema::wrong_action",
+        "secret::no_store",
+        "service::name",
+        "service::no_ports",
+        "service::node_port_range",
+        "service::node_port_type",
+        "service::target_port_twice",
+        "source::content_ignored",
+        "source::credentials",
+        "source::inline",
+        "source::scheme",
+        "source::shared_volume",
+        "task::annotations_too_large",
+        "task::base_image_ignored",
+        "task::command_syntax",
+        "task::digits_range",
+        "task::duplicate",
+        "task::duplicate_name",
+        "task::empty",
+        "task::key_too_long",
+        "task::kubernetes_object",
+        "task::name_normalised",
+        "task::name_unusable",
+        "task::not_a_mapping",
+        "task::object_too_large",
+        "task::request_above_limit",
+        "task::reserved_label",
+        "task::root_id",
+        "volume::claim_conflict",
+        "volume::mount_path_parent",
+        "yaml::duplicate_key",
+        "yaml::key_not_string",
+        "yaml::limit",
+        "yaml::merge_value",
+        "yaml::syntax",
+        "yaml::undefined_alias",
+    ];
+
     #[test]
     fn codes_are_unique_and_stable() {
         let mut codes = ErrorKind::CODES.to_vec();
@@ -477,88 +653,7 @@ mod tests {
         let before = codes.len();
         codes.dedup();
         assert_eq!(codes.len(), before, "duplicate diagnostic code");
-        // Codes are public API: changing this list is a breaking change for users' scripts.
-        assert_eq!(
-            codes,
-            [
-                "build::image_from",
-                "build::instruction",
-                "build::missing_base_image",
-                "build::name_too_long",
-                "build::reserved_volume",
-                "build::run_parameter",
-                "import::ignored_field",
-                "import::no_function",
-                "import::no_task",
-                "import::not_an_entity",
-                "io::no_task_files",
-                "io::not_utf8",
-                "io::profiles_dir",
-                "io::read",
-                "io::too_large",
-                "io::write",
-                "lint::mutable_image",
-                "lint::no_registry",
-                "lint::no_run_as_user",
-                "lint::shared_claim",
-                "lint::substitution",
-                "profile::cycle",
-                "profile::enforced",
-                "profile::invalid",
-                "profile::patch_identity",
-                "profile::patch_invalid",
-                "profile::patch_unknown_field",
-                "profile::template",
-                "profile::template_placement",
-                "profile::template_subset",
-                "profile::unknown",
-                "project::invalid",
-                "project::unknown_env",
-                "resources::disk_conflict",
-                "resources::disk_on_build",
-                "resources::extended_fraction",
-                "resources::extended_no_limit",
-                "resources::extended_unequal",
-                "resources::mixed_shapes",
-                "schema::enum",
-                "schema::invalid_key",
-                "schema::invalid_value",
-                "schema::length",
-                "schema::missing_field",
-                "schema::pattern",
-                "schema::range",
-                "schema::type",
-                "schema::unknown_field",
-                "schema::wrong_action",
-                "secret::no_store",
-                "service::no_ports",
-                "service::node_port_type",
-                "service::target_port_twice",
-                "source::content_ignored",
-                "source::credentials",
-                "source::inline",
-                "source::scheme",
-                "source::shared_volume",
-                "task::base_image_ignored",
-                "task::command_syntax",
-                "task::digits_range",
-                "task::duplicate",
-                "task::duplicate_name",
-                "task::empty",
-                "task::kubernetes_object",
-                "task::name_normalised",
-                "task::name_unusable",
-                "task::not_a_mapping",
-                "task::request_above_limit",
-                "task::reserved_label",
-                "task::root_id",
-                "volume::claim_conflict",
-                "yaml::duplicate_key",
-                "yaml::key_not_string",
-                "yaml::limit",
-                "yaml::syntax",
-            ]
-        );
+        assert_eq!(codes, STABLE_CODES);
     }
 
     /// `docs/codes.md`: every code, grouped by its domain, with when it fires. Bless with

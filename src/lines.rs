@@ -72,13 +72,23 @@ impl LineIndex {
         self.newlines.len() + 1
     }
 
-    /// 1-based line and column (in characters) of a byte offset, counting `\n` only.
+    /// 1-based line and column (in characters) of a byte offset. Lines end at `\n`, `\r\n`
+    /// or a lone `\r`, as YAML and the human report count them, so every report format
+    /// gives the same place.
     pub(crate) fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(text, offset.min(text.len()));
-        let line = self.line_of(offset);
-        let start = self.line_range(text, line).start;
+        let newlines = self.newlines.partition_point(|&n| n < offset);
+        let lone_cr = self.lone_cr.partition_point(|&n| n < offset);
+        let last_break = [
+            newlines.checked_sub(1).map(|k| self.newlines[k]),
+            lone_cr.checked_sub(1).map(|k| self.lone_cr[k]),
+        ]
+        .into_iter()
+        .flatten()
+        .max();
+        let start = last_break.map_or(0, |b| b + 1);
         let col = self.chars_before(text, offset) - self.chars_before(text, start);
-        (line + 1, col + 1)
+        (newlines + lone_cr + 1, col + 1)
     }
 
     /// Line breaks before `offset` the way miette counts them (`\n`, `\r\n`, lone `\r`).
@@ -130,11 +140,19 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The definition: count over the whole prefix.
+    /// The definition: count over the whole prefix; a line ends at `\n` or at a `\r` the
+    /// whole text does not follow with `\n`.
     fn slow_line_col(text: &str, offset: usize) -> (usize, usize) {
-        let before = &text[..floor_char_boundary(text, offset.min(text.len()))];
-        let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let end = floor_char_boundary(text, offset.min(text.len()));
+        let (mut line, mut col) = (1, 1);
+        for (i, c) in text[..end].char_indices() {
+            let breaks = c == '\n' || (c == '\r' && !text[i + 1..].starts_with('\n'));
+            if breaks {
+                (line, col) = (line + 1, 1);
+            } else {
+                col += 1;
+            }
+        }
         (line, col)
     }
 

@@ -286,6 +286,11 @@ impl OutDir {
             if meta.file_type().is_symlink() {
                 return Err(symlink_root(path, Access::Write));
             }
+            if !meta.is_dir() {
+                return Err(write_error(path, "it is a file, and `-o` takes a folder").with_help(
+                    "give a folder to write into (it is created when missing), or leave out `-o` to print the objects",
+                ));
+            }
         } else {
             std::fs::create_dir_all(path).map_err(|e| fail(&e))?;
         }

@@ -77,7 +77,11 @@ pub(crate) fn run(request: &Request, stdin: &mut dyn Read) -> Rendered {
         result.tasks += file.tasks;
     }
     let rendered = par_map(&stages, threads, |(_, stage)| {
-        render::render(&stage.resolved.plan, &stage.profile)
+        let artifacts = render::render(&stage.resolved.plan, &stage.profile)?;
+        match too_large(&artifacts, &stage.resolved.origin) {
+            Some(d) => Err(vec![d]),
+            None => Ok(artifacts),
+        }
     });
     // Diagnostics keep file order: each file's, then its render errors.
     let mut rendered = stages.iter().map(|(at, _)| *at).zip(rendered).peekable();
@@ -325,6 +329,29 @@ fn kubernetes_object(doc: &yaml::Document) -> Option<Diagnostic> {
             "is the output folder inside the input folder? Give taskrender the Task files only; a Task may say `apiVersion: taskrender.io/v1alpha1` and `kind: Task`",
         ),
     )
+}
+
+/// Most bytes of one object the API server accepts in a request (its default
+/// `--max-request-body-bytes`, 3 MiB), measured on the YAML taskrender writes (about the
+/// size of the JSON `kubectl` sends: the bulk of such an object is one long string).
+const MAX_OBJECT_BYTES: usize = 3 * 1024 * 1024;
+
+/// The first object of a Task too large for the API server, as an error at the Task's name.
+fn too_large(artifacts: &[render::Artifact], origin: &Origin) -> Option<Diagnostic> {
+    artifacts
+        .iter()
+        .filter(|a| !a.dockerfile && a.text.len() > MAX_OBJECT_BYTES)
+        .map(|a| {
+            let (kind, name) = a.label.split_once('/').unwrap_or((&a.label, &a.task));
+            Diagnostic::new(ErrorKind::ObjectTooLarge {
+                kind: kind.to_owned(),
+                name: name.to_owned(),
+                size: a.text.len(),
+            })
+            .at(&origin.file, origin.name_span.clone(), "this Task")
+            .with_help("keep large data out of the Task (env values, args, annotations): mount it from a ConfigMap or a volume")
+        })
+        .next()
 }
 
 /// Two Tasks with the same name and namespace would overwrite each other's objects (and

@@ -65,11 +65,18 @@ pub(crate) fn parse(text: &str) -> Option<Nanos> {
 /// Whether `text` is a whole number of units (`1`, `2e0`, `1k`), as extended resources
 /// must be; `None` when it is not a quantity.
 pub(crate) fn is_whole(text: &str) -> Option<bool> {
-    parse(text).map(|n| n.0 % 1_000_000_000 == 0)
+    let one = parse("1").expect("1 is a quantity");
+    parse(text).map(|n| n.is_multiple_of(one))
 }
 
 impl Nanos {
     pub(crate) const ZERO: Self = Self(0);
+
+    /// Whether `self` is a whole, positive-unit multiple of `unit` (`parse("1")` for a whole
+    /// number, a page size for huge pages). A zero unit divides nothing.
+    pub(crate) fn is_multiple_of(self, unit: Nanos) -> bool {
+        unit.0 != 0 && self.0.is_multiple_of(unit.0)
+    }
 
     /// `self + other`, saturating.
     #[must_use]
@@ -175,6 +182,18 @@ mod tests {
         assert_eq!(compare("1n", "0"), Some(Greater));
         assert_eq!(compare("129M", "128Mi"), Some(Less));
         assert_eq!(compare("135M", "128Mi"), Some(Greater));
+    }
+
+    #[test]
+    fn multiples() {
+        let one = parse("1").unwrap();
+        assert!(parse("2").unwrap().is_multiple_of(one));
+        assert!(parse("2000m").unwrap().is_multiple_of(one));
+        assert!(!parse("1500m").unwrap().is_multiple_of(one));
+        assert!(!parse("0.5").unwrap().is_multiple_of(one));
+        assert!(parse("4Mi").unwrap().is_multiple_of(parse("2Mi").unwrap()));
+        assert!(!parse("3Mi").unwrap().is_multiple_of(parse("2Mi").unwrap()));
+        assert!(!one.is_multiple_of(parse("0").unwrap()));
     }
 
     #[test]

@@ -32,7 +32,9 @@ impl SourceFile {
         })
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based line and column (in characters) of a byte offset. Lines end at `\n`,
+    /// `\r\n` or a lone `\r` (as YAML and the human report count them), so every report
+    /// format gives the same place.
     pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         self.lines().line_col(&self.text, offset)
     }
@@ -40,5 +42,22 @@ impl SourceFile {
     /// The line index of the text (so that many positions cost no more than one pass).
     pub(crate) fn lines(&self) -> &LineIndex {
         self.lines.get_or_init(|| LineIndex::new(&self.text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_endings_of_every_kind() {
+        for text in ["a: 1\nbb: 2\n", "a: 1\r\nbb: 2\r\n", "a: 1\rbb: 2\r"] {
+            let f = SourceFile::new("t", text);
+            let at = text.find('2').unwrap();
+            assert_eq!(f.line_col(at), (2, 5), "{text:?}");
+            assert_eq!(f.line_col(0), (1, 1));
+        }
+        let f = SourceFile::new("t", "é\rx");
+        assert_eq!(f.line_col(3), (2, 1));
     }
 }

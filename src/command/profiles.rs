@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io::Read;
 
 use crate::cli::{Color, ProfilesCommand};
-use crate::outcome::{EXIT_INVALID, Outcome, Terminal};
+use crate::outcome::{EXIT_INVALID, EXIT_USAGE, Outcome, Terminal};
 use crate::{profile, report, source, yaml};
 
 /// `taskrender profiles list | show`.
@@ -89,7 +89,15 @@ pub(crate) fn run(command: ProfilesCommand, stdin: &mut dyn Read, terminal: Term
             color,
             false,
         ));
-        out.code = EXIT_INVALID;
+        // Naming a profile that does not exist is a usage error, like a wrong argument.
+        out.code = if diagnostics
+            .iter()
+            .all(|d| matches!(d.kind, crate::diagnostic::ErrorKind::UnknownProfile { .. }))
+        {
+            EXIT_USAGE
+        } else {
+            EXIT_INVALID
+        };
     }
     out
 }

@@ -81,6 +81,7 @@ pub(crate) struct Profile {
     pub(crate) patches: BTreeMap<&'static str, Value>,
     pub(crate) registry: Option<String>,
     pub(crate) builder_image: Option<String>,
+    pub(crate) builder_resources: Option<crate::task::Resources>,
     pub(crate) allow_root: bool,
     pub(crate) read_only_root_filesystem: bool,
     pub(crate) job: JobSettings,
@@ -661,6 +662,7 @@ fn merge_chain(name: &str, chain: &[(String, Arc<Layer>)]) -> Profile {
         patches: BTreeMap::new(),
         registry: None,
         builder_image: None,
+        builder_resources: None,
         allow_root: false,
         read_only_root_filesystem: false,
         job: JobSettings::default(),
@@ -681,6 +683,7 @@ fn merge_chain(name: &str, chain: &[(String, Arc<Layer>)]) -> Profile {
         }
         p.registry = s.registry.clone().or(p.registry);
         p.builder_image = s.builder_image.clone().or(p.builder_image);
+        p.builder_resources = s.builder_resources.clone().or(p.builder_resources);
         p.allow_root = s.allow_root.unwrap_or(p.allow_root);
         if let Some(settings) = &s.platform {
             let q = &mut p.platform;

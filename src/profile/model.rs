@@ -38,6 +38,10 @@ pub(crate) struct ProfileSpec {
     /// Kaniko executor image of build Jobs (default: the last upstream release).
     #[schemars(regex(pattern = IMAGE_REF), extend("x-format" = "image-ref", "x-expected" = "an image reference such as `gcr.io/kaniko-project/executor:v1.24.0`"))]
     pub(crate) builder_image: Option<String>,
+    /// Requests and limits of the builder container of build Jobs, where the Task's own
+    /// `resources` do not set them (default: requests `cpu: 500m, memory: 1Gi`, limits
+    /// `cpu: "2", memory: 4Gi`). A profile's value replaces the one it extends as a whole.
+    pub(crate) builder_resources: Option<crate::task::Resources>,
     /// Allow uid/gid 0 in Tasks (`run_as_user: 0` then also lifts `runAsNonRoot`).
     pub(crate) allow_root: Option<bool>,
     /// Mount every container's root filesystem read-only (give the Task writable volumes).

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::diagnostic::{Diagnostic, ErrorKind};
+use crate::diagnostic::{Diagnostic, ErrorKind, did_you_mean};
 use crate::profile::Profile;
 use crate::profile::merge::merge_patch;
 use crate::yaml::Pointer;
@@ -18,7 +18,8 @@ use crate::yaml::Pointer;
 #[derive(Debug)]
 pub(crate) enum Problem {
     /// The object type has no such field: the JSON pointer within the patch.
-    Dropped(String),
+    /// A patch path the type does not have, and the closest field the object has there.
+    Dropped(String, Option<String>),
     /// A value of the wrong type: the JSON pointer of the field, and serde's message.
     Invalid(String, String),
 }
@@ -39,7 +40,17 @@ pub(crate) fn apply<T: Serialize + DeserializeOwned>(
     })?;
     let round_trip = serde_json::to_value(&typed).expect("Kubernetes objects serialize to JSON");
     match dropped(patch, &round_trip, &mut String::new()) {
-        Some(pointer) => Err(Problem::Dropped(pointer)),
+        Some(pointer) => {
+            // A near miss of a field the object has (`backofLimit` → `backoffLimit`).
+            let (parent, key) = pointer.rsplit_once('/').unwrap_or(("", &pointer));
+            let key = key.replace("~1", "/").replace("~0", "~");
+            let suggestion = round_trip
+                .pointer(parent)
+                .and_then(Value::as_object)
+                .and_then(|m| did_you_mean(&key, m.keys().map(String::as_str)))
+                .map(str::to_owned);
+            Err(Problem::Dropped(pointer, suggestion))
+        }
         None => Ok(()),
     }
 }
@@ -102,7 +113,7 @@ fn is_empty(value: &Value) -> bool {
 /// The diagnostic for a patch problem, pointing into the rendered profile.
 pub(crate) fn diagnostic(profile: &Profile, kind: &str, problem: Problem) -> Diagnostic {
     match problem {
-        Problem::Dropped(pointer) => {
+        Problem::Dropped(pointer, suggestion) => {
             let field = Pointer::dotted(&pointer);
             let d = Diagnostic::new(ErrorKind::DroppedField {
                 kind: kind.to_owned(),
@@ -112,10 +123,13 @@ pub(crate) fn diagnostic(profile: &Profile, kind: &str, problem: Problem) -> Dia
                 Some((file, span)) => d.at(file, span, "not a field of this object"),
                 None => d,
             };
-            d.with_help(format!(
-                "check the spelling against `kubectl explain {}`",
-                kind.to_lowercase()
-            ))
+            d.with_help(match suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "check the spelling against `kubectl explain {}`",
+                    kind.to_lowercase()
+                ),
+            })
         }
         Problem::Invalid(pointer, message) => {
             let field = Pointer::dotted(&pointer);

@@ -9,6 +9,37 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lines::MAX_SHOWN_LINE;
 
+/// Words for wrapping: split at spaces outside backticks only, so a code span such as
+/// `` `[--port, "8080"]` `` or `` `/data` `` is never broken across lines.
+fn outside_code_spans(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<'_>> + '_> {
+    let mut words = Vec::new();
+    let mut start = 0;
+    let mut in_code = false;
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'`' => in_code = !in_code,
+            b' ' if !in_code => {
+                let mut end = i;
+                while end < bytes.len() && bytes[end] == b' ' {
+                    end += 1;
+                }
+                words.push(textwrap::core::Word::from(&line[start..end]));
+                start = end;
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < line.len() {
+        words.push(textwrap::core::Word::from(&line[start..]));
+    }
+    Box::new(words.into_iter())
+}
+
 /// Renders every diagnostic as a graphical report.
 pub(crate) fn reports(diagnostics: &[Diagnostic], color: bool) -> String {
     let theme = if color {
@@ -18,7 +49,10 @@ pub(crate) fn reports(diagnostics: &[Diagnostic], color: bool) -> String {
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(80)
-        .with_links(false);
+        .with_links(false)
+        .with_word_separator(textwrap::WordSeparator::Custom(outside_code_spans))
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_break_words(false);
     let mut out = String::new();
     for d in diagnostics {
         let d = &without_huge_snippet(d);

@@ -1,6 +1,7 @@
 //! Resolving a `build` Task: the Dockerfile (instructions checked one by one), the base
 //! image, the image to push and the build context.
 
+use std::cmp::Ordering;
 use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
@@ -31,6 +32,10 @@ const KEYWORDS: [&str; 15] = [
     "VOLUME",
     "STOPSIGNAL",
 ];
+
+/// Most bytes of the Dockerfile: the `ConfigMap` that carries it holds 1 MiB of data
+/// (`MaxSecretSize`, which `ValidateConfigMap` applies).
+pub(crate) const DOCKERFILE_MAX: usize = 1024 * 1024;
 
 /// Longest Task name for a build: `<name>-build` names the Job, whose name Kubernetes
 /// copies into a label value (at most 63 characters).
@@ -98,6 +103,13 @@ pub(super) fn build(
             }
         }
     }
+    if dockerfile.len() > DOCKERFILE_MAX {
+        let (file, span) = ck.locate_key("/instructions");
+        ck.errors.push(crate::diagnostic::Diagnostic::new(ErrorKind::DockerfileTooLarge {
+                size: dockerfile.len(),
+            }).at(&file, span, "too large for a ConfigMap")
+        .with_help("move files into the build context (`function.source`) and `COPY` them, instead of writing them out in instructions"));
+    }
     let destination = task.image.clone().unwrap_or_else(|| {
         let repository = default_repository(task.project.as_deref(), &task.name);
         let digest = Sha256::digest(dockerfile.as_bytes());
@@ -124,6 +136,78 @@ pub(super) fn build(
             .clone()
             .unwrap_or_else(|| KANIKO_IMAGE.to_owned()),
     })
+}
+
+/// The builder container's requests where neither the Task nor the profile's
+/// `builder_resources` set them (checkov `CKV_K8S_10`/`12` and the scheduler want them).
+pub(crate) const BUILDER_REQUESTS: [(&str, &str); 2] = [("cpu", "500m"), ("memory", "1Gi")];
+/// The builder container's limits, likewise (checkov `CKV_K8S_11`/`13`: a build never runs unbounded).
+pub(crate) const BUILDER_LIMITS: [(&str, &str); 2] = [("cpu", "2"), ("memory", "4Gi")];
+
+/// The builder container's final `(limits, requests)`: the Task's own (and what the
+/// profile's `enforce` sets), then the profile's `builder_resources` (else
+/// [`BUILDER_LIMITS`] and [`BUILDER_REQUESTS`]) for the rest; they replace the profile's
+/// generic `defaults`, which are meant for the Task's own container. A filled-in limit is
+/// never below the request, nor a filled-in request above the limit, so a Task's own
+/// values always stand.
+pub(super) fn builder_resources(
+    ck: &Checker<'_>,
+    profile: &Profile,
+    (mut limits, mut requests): super::pod::ResourceMaps,
+) -> super::pod::ResourceMaps {
+    for (side, map) in [("limits", &mut limits), ("requests", &mut requests)] {
+        map.retain(|name, _| {
+            let pointer = crate::yaml::Pointer::join(&format!("/resources/{side}"), name);
+            ck.provenance.origin(&pointer).0 != crate::profile::merge::Layer::Defaults
+        });
+    }
+    let own = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    let (default_limits, default_requests) = match &profile.builder_resources {
+        Some(r) => (
+            r.limits
+                .iter()
+                .map(|(k, v)| (k.clone(), v.0.clone()))
+                .collect(),
+            r.requests
+                .iter()
+                .map(|(k, v)| (k.clone(), v.0.clone()))
+                .collect(),
+        ),
+        None => (own(&BUILDER_LIMITS), own(&BUILDER_REQUESTS)),
+    };
+    let task_limits = limits.clone();
+    for (name, limit) in default_limits {
+        if limits.contains_key(&name) {
+            continue;
+        }
+        let limit = match requests.get(&name) {
+            Some(request)
+                if crate::quantity::compare(request, &limit) == Some(Ordering::Greater) =>
+            {
+                request.clone()
+            }
+            _ => limit,
+        };
+        limits.insert(name, limit);
+    }
+    for (name, request) in default_requests {
+        if requests.contains_key(&name) {
+            continue;
+        }
+        let request = match task_limits.get(&name).or(limits.get(&name)) {
+            Some(limit) if crate::quantity::compare(&request, limit) == Some(Ordering::Greater) => {
+                limit.clone()
+            }
+            _ => request,
+        };
+        requests.insert(name, request);
+    }
+    (limits, requests)
 }
 
 /// The repository of the default destination, `<project>-<name>`, as an image repository

@@ -7,10 +7,14 @@
 
 pub(crate) mod build;
 mod enforce;
+mod k8s_names;
 mod labels;
+mod metadata;
 mod platform;
 mod pod;
 mod resources;
+pub(crate) mod resources_rules;
+mod schedule;
 mod secrets;
 mod service;
 mod source;
@@ -19,6 +23,7 @@ mod volumes;
 pub(crate) use platform::{ImageFrom, dns_label};
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -163,19 +168,10 @@ pub(crate) fn resolve(
     if opts.strict {
         enforce::warn_overrides(&mut ck);
     }
-    let digit_errors = platform::digit_strings(doc, &merged.value);
-    if !digit_errors.is_empty() {
-        errors.extend(digit_errors);
-        return Err(errors);
-    }
-    let mut task: TaskSpec = match serde_json::from_value(Value::Object(merged.value.clone())) {
-        Ok(t) => t,
-        Err(e) => {
-            // The Task passed the schema, so the profile's contribution is at fault.
-            errors.push(Diagnostic::new(ErrorKind::InvalidProfile {
-                name: profile.name.clone(),
-                problem: e.to_string(),
-            }));
+    let mut task = match decode(&ck, &merged.value) {
+        Ok(task) => task,
+        Err(mut decode_errors) => {
+            errors.append(&mut decode_errors);
             return Err(errors);
         }
     };
@@ -193,7 +189,10 @@ pub(crate) fn resolve(
         }),
     );
     pod::check_ids(&mut ck, &task, profile);
+    metadata::check(&mut ck, &task);
+    schedule::check(&mut ck, &task);
     let resources = pod::resources(&mut ck, &task);
+    resources_rules::report(&mut ck, "/resources", &resources.0, &resources.1);
     resources::check_extended(&mut ck, &resources, &extras.written);
     let (mut volumes, claims) = volumes::volumes(&mut ck, &task);
     let source = extras.source;
@@ -207,6 +206,12 @@ pub(crate) fn resolve(
         return Err(errors);
     }
 
+    // The builder runs with the Task's resources, completed by the profile's.
+    let resources = if build.is_some() {
+        build::builder_resources(&ck, profile, resources)
+    } else {
+        resources
+    };
     let (labels, selector) = labels::labels(&task, profile);
     let pod = PodPlan {
         ports: service
@@ -253,6 +258,67 @@ pub(crate) fn resolve(
             name: task.name,
         },
     })
+}
+
+/// The merged Task as the typed model: digit strings (`"8877"`) checked first, then a
+/// fraction in a whole-number field at its line; anything else the schema let through is
+/// the profile's doing (the Task passed the schema on its own).
+fn decode(
+    ck: &Checker<'_>,
+    merged: &serde_json::Map<String, Value>,
+) -> Result<TaskSpec, Vec<Diagnostic>> {
+    let digit_errors = platform::digit_strings(ck.doc, merged);
+    if !digit_errors.is_empty() {
+        return Err(digit_errors);
+    }
+    serde_path_to_error::deserialize(Value::Object(merged.clone())).map_err(|e| {
+        if is_fraction_error(&e.inner().to_string()) {
+            vec![whole_number_error(ck, e.path())]
+        } else {
+            vec![Diagnostic::new(ErrorKind::InvalidProfile {
+                name: ck.profile.name.clone(),
+                problem: e.to_string(),
+            })]
+        }
+    })
+}
+
+/// A deserialisation error of a whole-number field given a number with a fraction (`1.0`
+/// passes the schema's `integer`): serde's message for plain integers, `task::digits`' for
+/// those that also take digit strings.
+fn is_fraction_error(message: &str) -> bool {
+    message.contains("floating point") || message == "expected a whole number"
+}
+
+/// `fs_group: 1.0` passes the schema (JSON Schema counts 1.0 as an integer) but not a
+/// whole-number field: say so at the value, wherever it was written.
+fn whole_number_error(ck: &Checker<'_>, path: &serde_path_to_error::Path) -> Diagnostic {
+    let mut pointer = String::new();
+    let mut field = String::new();
+    for seg in path {
+        if let serde_path_to_error::Segment::Seq { index } = seg {
+            let _ = write!(pointer, "/{index}");
+            let _ = write!(field, "[{index}]");
+        } else {
+            let name = seg.to_string();
+            pointer.push('/');
+            pointer.push_str(&crate::yaml::Pointer::escape(&name));
+            if !field.is_empty() {
+                field.push('.');
+            }
+            field.push_str(&name);
+        }
+    }
+    let (file, span) = ck.locate(&pointer);
+    let written = file.text.get(span.clone()).unwrap_or_default().to_owned();
+    let whole = written.split('.').next().unwrap_or_default().to_owned();
+    Diagnostic::new(ErrorKind::WrongType {
+        field,
+        expected: "a whole number".into(),
+        found: format!("`{written}`"),
+    })
+    .at(&file, span, "expected a whole number")
+    .with_help(format!("write it without a fraction: `{whole}`"))
 }
 
 /// Repeats within the Task's own keyed lists (env names, volume names, node selector

@@ -251,21 +251,17 @@ fn disk_volume(ck: &mut Checker<'_>, task: &mut TaskSpec, size: Quantity) {
     });
 }
 
-/// An extended resource: a name with a domain prefix outside `kubernetes.io`.
-fn is_extended(name: &str) -> bool {
-    name.contains('/') && !name.starts_with("kubernetes.io/")
-}
-
 /// The API server's rules for extended resources: a limit, request = limit, whole numbers.
 pub(super) fn check_extended(
     ck: &mut Checker<'_>,
     (limits, requests): &super::pod::ResourceMaps,
     written: &Written,
 ) {
+    let first = ck.errors.len();
     let names: std::collections::BTreeSet<&String> = limits
         .keys()
         .chain(requests.keys())
-        .filter(|n| is_extended(n))
+        .filter(|n| super::resources_rules::is_extended(n))
         .collect();
     for name in names {
         let (req_ptr, lim_ptr) = written.get(name.as_str()).cloned().unwrap_or_else(|| {
@@ -325,4 +321,6 @@ pub(super) fn check_extended(
             _ => {}
         }
     }
+    // In the order of the files, whichever map comes first.
+    ck.errors[first..].sort_by_key(|d| d.primary_span().map(|s| s.start));
 }

@@ -29,6 +29,17 @@ pub(super) fn service(ck: &mut Checker<'_>, task: &TaskSpec) -> Option<ServicePl
         .help = Some("add `service_ports: [{port: 80, targetPort: 8080}]` to expose the pods, or use `action: deploy` for a Deployment alone".into());
         return None;
     }
+    if !super::k8s_names::is_dns1035_label(&task.name) {
+        ck.error(
+            ErrorKind::ServiceName {
+                name: task.name.clone(),
+            },
+            "/name",
+            "starts with a digit",
+        )
+        .help =
+            Some("a Service name is a DNS-1035 label: start the Task's name with a letter".into());
+    }
     let mut ports = Vec::with_capacity(task.service_ports.len());
     for (i, p) in task.service_ports.iter().enumerate() {
         let at = |field: &str| format!("/service_ports/{i}/{field}");
@@ -46,7 +57,8 @@ pub(super) fn service(ck: &mut Checker<'_>, task: &TaskSpec) -> Option<ServicePl
                     "`target_port` is the reference SDK's spelling of `targetPort`: keep one"
                         .into(),
                 );
-                continue;
+                // Still checked for duplicates below, so every problem shows in one run.
+                p.target_port_camel.unwrap_or(p.port)
             }
             (camel, snake) => camel.or(snake).unwrap_or(p.port),
         };
@@ -59,15 +71,27 @@ pub(super) fn service(ck: &mut Checker<'_>, task: &TaskSpec) -> Option<ServicePl
                 "needs service_type NodePort or LoadBalancer",
             );
             d.help = Some("set `service_type: NodePort`, or remove `nodePort`".into());
-            continue;
+        } else if let Some(node_port) = p.node_port
+            && !NODE_PORTS.contains(&node_port)
+        {
+            ck.error(
+                ErrorKind::NodePortRange { port: node_port },
+                &at("nodePort"),
+                "outside 30000-32767",
+            )
+            .help = Some("pick a port from 30000 to 32767 (the API server's default `--service-node-port-range`), or remove `nodePort` to let Kubernetes pick one".into());
         }
+        let protocol = p.protocol.unwrap_or(Protocol::TCP);
         ports.push((
             i,
             PortPlan {
-                name: p.name.clone().unwrap_or_else(|| format!("port-{}", p.port)),
+                name: p
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| default_name(p.port, protocol)),
                 port: i32::from(p.port),
                 target_port: i32::from(target),
-                protocol: p.protocol.unwrap_or(Protocol::TCP),
+                protocol,
                 node_port: p.node_port.map(i32::from),
             },
         ));
@@ -78,6 +102,19 @@ pub(super) fn service(ck: &mut Checker<'_>, task: &TaskSpec) -> Option<ServicePl
         type_,
         ports: ports.into_iter().map(|(_, p)| p).collect(),
     })
+}
+
+/// The node ports a Service may ask for: the API server's default range.
+const NODE_PORTS: std::ops::RangeInclusive<u16> = 30000..=32767;
+
+/// The name of an unnamed port: `port-<port>` for TCP, `port-<port>-udp` and
+/// `port-<port>-sctp` otherwise, so `53/TCP` and `53/UDP` get distinct names (at most 15
+/// characters: `port-65535-sctp`).
+fn default_name(port: u16, protocol: Protocol) -> String {
+    match protocol {
+        Protocol::TCP => format!("port-{port}"),
+        other => format!("port-{port}-{}", other.as_str().to_ascii_lowercase()),
+    }
 }
 
 /// Every distinct target port of the Service, as a container port.
@@ -91,41 +128,43 @@ pub(super) fn container_ports(service: &ServicePlan) -> Vec<(i32, Protocol)> {
     out
 }
 
-/// Ports must be unique per protocol, and port names unique.
+/// Ports must be unique per protocol, node ports too, and port names unique. Every rule
+/// is checked, whatever the others found.
 fn check_unique(ck: &mut Checker<'_>, task: &TaskSpec, ports: &[(usize, PortPlan)]) {
     // A port may repeat with another protocol (DNS: 53/TCP and 53/UDP), not with the same.
+    let key = |port: i32, p: &PortPlan| format!("{port}/{}", p.protocol.as_str());
     let keyed: Vec<(String, String)> = ports
         .iter()
-        .map(|(i, p)| {
-            (
-                format!("/service_ports/{i}/port"),
-                format!("{}/{}", p.port, p.protocol.as_str()),
-            )
-        })
+        .map(|(i, p)| (format!("/service_ports/{i}/port"), key(p.port, p)))
         .collect();
-    let before = ck.errors.len();
     ck.unique(
         "service port",
         keyed.iter().map(|(ptr, v)| (ptr.clone(), v.as_str())),
     );
-    if ck.errors.len() == before {
-        // Names are checked only among distinct ports: a repeated port repeats its default
-        // name too, which would only say the same thing twice. A default name points at
-        // the port it comes from.
-        let named: Vec<(String, String)> = ports
-            .iter()
-            .map(|(i, p)| {
-                let field = if task.service_ports[*i].name.is_some() {
-                    "name"
-                } else {
-                    "port"
-                };
-                (format!("/service_ports/{i}/{field}"), p.name.clone())
-            })
-            .collect();
-        ck.unique(
-            "service port name",
-            named.iter().map(|(ptr, v)| (ptr.clone(), v.as_str())),
-        );
-    }
+    let node_ports: Vec<(String, String)> = ports
+        .iter()
+        .filter_map(|(i, p)| Some((format!("/service_ports/{i}/nodePort"), key(p.node_port?, p))))
+        .collect();
+    ck.unique(
+        "node port",
+        node_ports.iter().map(|(ptr, v)| (ptr.clone(), v.as_str())),
+    );
+    // A repeated unnamed port repeats its default name too, which would only say the same
+    // thing twice: default names count only for the first of a repeated port. A default
+    // name points at the port it comes from.
+    let mut seen = std::collections::BTreeSet::new();
+    let named: Vec<(String, String)> = ports
+        .iter()
+        .zip(&keyed)
+        .filter_map(|((i, p), (_, k))| {
+            let first = seen.insert(k.clone());
+            let explicit = task.service_ports[*i].name.is_some();
+            let field = if explicit { "name" } else { "port" };
+            (explicit || first).then(|| (format!("/service_ports/{i}/{field}"), p.name.clone()))
+        })
+        .collect();
+    ck.unique(
+        "service port name",
+        named.iter().map(|(ptr, v)| (ptr.clone(), v.as_str())),
+    );
 }

@@ -9,6 +9,17 @@ pub(super) fn volumes(ck: &mut Checker<'_>, task: &TaskSpec) -> (Vec<VolumePlan>
     let mut volumes = Vec::new();
     let mut claims = Vec::new();
     for (i, v) in task.volumes.iter().enumerate() {
+        if v.mount_path.split('/').any(|segment| segment == "..") {
+            ck.error(
+                ErrorKind::MountPathParent {
+                    field: format!("volumes[{i}].mount_path"),
+                    path: v.mount_path.clone(),
+                },
+                &format!("/volumes/{i}/mount_path"),
+                "`..` segment",
+            )
+            .help = Some("write the path without `..`, such as `/etc` for `/data/../etc`".into());
+        }
         let spec_ptr = format!("/volumes/{i}/spec");
         let source = match &v.source {
             VolumeSpec::PersistentVolumeClaim(s) => match (&s.claim_name, &s.size) {

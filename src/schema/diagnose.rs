@@ -31,6 +31,80 @@ fn describe(value: &Value) -> String {
     }
 }
 
+/// Help for a string where a list belongs: the list to write, one item per word for
+/// `args` (each item is one argument), items quoted where YAML would read a number.
+fn list_help(field: &str, s: &str) -> String {
+    if !field.ends_with("args") {
+        return format!("write a list: `[{}]`", yaml_item(s));
+    }
+    let words =
+        shlex::split(s).unwrap_or_else(|| s.split_whitespace().map(str::to_owned).collect());
+    let items: Vec<String> = words.iter().map(|w| yaml_item(w)).collect();
+    format!(
+        "write one item per argument: `[{}]` (unlike `command`, which may be one string split into words, `args` are passed as written)",
+        items.join(", ")
+    )
+}
+
+/// A flow-sequence item that YAML reads back as the string `s`.
+fn yaml_item(s: &str) -> String {
+    let plain_safe = !s.is_empty()
+        && s.parse::<f64>().is_err()
+        && !matches!(
+            s.to_ascii_lowercase().as_str(),
+            "true" | "false" | "null" | "~"
+        )
+        && !s.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@`".contains(c) && s.len() == 1)
+        && !s.contains([',', '[', ']', '{', '}', '#', '"', '\''])
+        && !s.contains(": ")
+        && !s.starts_with(['&', '*', '!', '|', '>', '%', '@', '`', '\'', '"', '[', '{']);
+    if plain_safe {
+        s.to_owned()
+    } else {
+        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// `512MB`, `1gb`, `2GiB` → the Kubernetes spellings: `512M` (decimal) or `512Mi` (binary).
+fn quantity_fix(text: &str) -> Option<String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    let (number, unit) = t.split_at(split);
+    let unit = unit.trim().to_ascii_lowercase();
+    if number.is_empty() {
+        return None;
+    }
+    let prefix = unit.strip_suffix('b').unwrap_or(&unit);
+    let (letter, binary_only) = match prefix.strip_suffix('i') {
+        Some(l) => (l, true),
+        None => (prefix, false),
+    };
+    let decimal = match letter {
+        "k" => "k",
+        "m" => "M",
+        "g" => "G",
+        "t" => "T",
+        "p" => "P",
+        "e" => "E",
+        _ => return None,
+    };
+    let binary = format!("{}i", decimal.to_ascii_uppercase());
+    Some(if binary_only {
+        format!("write `{number}{binary}`")
+    } else {
+        format!(
+            "write `{number}{binary}` (binary units, as memory is usually given) or `{number}{decimal}` (decimal units)"
+        )
+    })
+}
+
+/// A number as the user wrote it (`18446744073709551616`, not `1.8446744073709552e+19`).
+fn as_written(text: &str, span: &std::ops::Range<usize>, value: &Value) -> String {
+    text.get(span.clone())
+        .filter(|t| !t.is_empty() && t.parse::<f64>().is_ok())
+        .map_or_else(|| value.to_string(), str::to_owned)
+}
+
 fn type_phrase(schema_type: &Value) -> String {
     let one = |t: &str| match t {
         "string" => "a string",
@@ -181,19 +255,33 @@ pub(super) fn diagnose(c: &Compiled, doc: &Document, err: &ValidationError<'_>) 
         }
         ValidationErrorKind::Type { .. } => {
             let expected = type_phrase(sub.get("type").unwrap_or(&Value::Null));
+            // Messages and help quote what the user wrote (`3.10`, `0x1F`), not the parsed
+            // value (`3.1`, `31`).
+            let written = file
+                .text
+                .get(value_span.clone())
+                .filter(|t| !t.is_empty() && !t.contains('\n'))
+                .map_or_else(|| instance.to_string(), str::to_owned);
+            let found = match instance.as_ref() {
+                Value::Number(_) => format!("number `{written}`"),
+                other => describe(other),
+            };
             let d = Diagnostic::new(ErrorKind::WrongType {
                 field: field.clone(),
                 expected: expected.clone(),
-                found: describe(instance),
+                found,
             })
-            .at(file, value_span, format!("expected {expected}"));
+            .at(file, value_span.clone(), format!("expected {expected}"));
             match instance.as_ref() {
                 Value::Number(_) | Value::Bool(_) if expected.starts_with("a string") => {
-                    d.with_help(format!("quote it to make it a string: `\"{instance}\"`"))
+                    d.with_help(format!("quote it to make it a string: `\"{written}\"`"))
                 }
                 Value::Null => d.with_help("give a value, or remove the key"),
-                Value::String(s) if expected == "a list" => {
-                    d.with_help(format!("write a list: `[{s}]`"))
+                Value::String(s) if expected == "a list" => d.with_help(list_help(&field, s)),
+                Value::String(s)
+                    if expected.contains("number") && s.trim().parse::<f64>().is_ok() =>
+                {
+                    d.with_help(format!("remove the quotes: `{}`", s.trim()))
                 }
                 _ => d,
             }
@@ -251,6 +339,10 @@ pub(super) fn diagnose(c: &Compiled, doc: &Document, err: &ValidationError<'_>) 
                 Some(Format::ImageRef) if text.ends_with([':', '@']) => d.with_help(
                     "give the tag after `:` (or the digest after `@`), or leave both out",
                 ),
+                _ if expected.contains("quantity") => match quantity_fix(text) {
+                    Some(help) => d.with_help(help),
+                    None => d,
+                },
                 _ => d,
             }
         }
@@ -268,15 +360,21 @@ pub(super) fn diagnose(c: &Compiled, doc: &Document, err: &ValidationError<'_>) 
             .at(file, doc.spans.key(&key_ptr), "invalid key")
         }
         ValidationErrorKind::Minimum { limit }
-        | ValidationErrorKind::ExclusiveMinimum { limit } => Diagnostic::new(out_of_range(
-            format!("{instance} is below the minimum {limit}"),
-        ))
-        .at(file, value_span, format!("must be at least {limit}")),
+        | ValidationErrorKind::ExclusiveMinimum { limit } => {
+            Diagnostic::new(out_of_range(format!(
+                "{} is below the minimum {limit}",
+                as_written(&file.text, &value_span, instance)
+            )))
+            .at(file, value_span, format!("must be at least {limit}"))
+        }
         ValidationErrorKind::Maximum { limit }
-        | ValidationErrorKind::ExclusiveMaximum { limit } => Diagnostic::new(out_of_range(
-            format!("{instance} is above the maximum {limit}"),
-        ))
-        .at(file, value_span, format!("must be at most {limit}")),
+        | ValidationErrorKind::ExclusiveMaximum { limit } => {
+            Diagnostic::new(out_of_range(format!(
+                "{} is above the maximum {limit}",
+                as_written(&file.text, &value_span, instance)
+            )))
+            .at(file, value_span, format!("must be at most {limit}"))
+        }
         ValidationErrorKind::MinLength { limit: 1 } => {
             Diagnostic::new(length("must not be empty".into())).at(file, value_span, "empty")
         }
@@ -300,6 +398,37 @@ pub(super) fn diagnose(c: &Compiled, doc: &Document, err: &ValidationError<'_>) 
     vec![diagnostic]
 }
 
+/// Words people write for a parameter that the edit distance cannot reach
+/// (`enviroment` → `envs`), folded like [`did_you_mean`] folds (case, `_`, `-`).
+const ALIASES: [(&str, &str); 16] = [
+    ("environment", "envs"),
+    ("enviroment", "envs"),
+    ("envvars", "envs"),
+    ("environmentvariables", "envs"),
+    ("variables", "envs"),
+    ("imagename", "image"),
+    ("ports", "service_ports"),
+    ("portmappings", "service_ports"),
+    ("servicetype", "service_type"),
+    ("mounts", "volumes"),
+    ("volumemounts", "volumes"),
+    ("cmd", "command"),
+    ("entrypoint", "command"),
+    ("arguments", "args"),
+    ("tolerance", "tolerations"),
+    ("nodeselectors", "node_selector"),
+];
+
+fn alias<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+    let folded: String = key
+        .chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect();
+    let (_, target) = ALIASES.iter().find(|(word, _)| *word == folded)?;
+    known.iter().copied().find(|k| k == target)
+}
+
 fn unknown_key(
     c: &Compiled,
     doc: &Document,
@@ -313,7 +442,7 @@ fn unknown_key(
         parent: parent_name(c, pointer),
     })
     .at(&doc.file, doc.spans.key(&key_ptr), "unknown key");
-    if let Some(s) = did_you_mean(key, known.iter().copied()) {
+    if let Some(s) = alias(key, known).or_else(|| did_you_mean(key, known.iter().copied())) {
         // A parameter of other actions is no fix on its own: say so.
         let owner = c.schema.pointer(&format!(
             "{}/properties/{s}",

@@ -2,9 +2,16 @@
 //! index (JSON pointer → byte ranges of the key and the value) for diagnostics.
 //!
 //! YAML 1.2 core schema: `yes`/`on`/`no`/`off` are strings, and so are plain scalars with
-//! redundant leading zeros (`0755`) or underscores (`1_000`), which YAML 1.1 readers would
-//! take for numbers. Duplicate keys are errors; alias expansion, nesting depth and node
-//! counts are capped, so no input can exhaust memory or the stack.
+//! redundant leading zeros (`0755`), underscores (`1_000`) or a radix the core schema does
+//! not have (`0b11`, `+0x1F`, `0X1F`), which YAML 1.1 readers would take for numbers.
+//! Duplicate keys are errors; alias expansion, nesting depth and node counts are capped,
+//! so no input can exhaust memory or the stack.
+//!
+//! One extension to the core schema: a plain `<<` key merges mappings (`<<: *defaults`, or
+//! `<<: [*a, *b]`, earlier ones winning), as YAML 1.1 did and as Task files with anchors
+//! rely on. Keys written beside `<<` win over merged ones; a second `<<` in one mapping is
+//! a duplicate key, and a `<<` whose value is not a mapping or a list of mappings is an
+//! error. A quoted `"<<"` is an ordinary key.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -100,6 +107,7 @@ pub(crate) fn parse(file: &Arc<SourceFile>) -> Result<Vec<Document>, Diagnostic>
             max_alias_expansions_per_anchor: 1_000,
         },
         strict_booleans: true,
+        merge_keys: serde_saphyr::MergeKeyPolicy::AsOrdinary,
         leading_zero_numbers_as_strings: true,
         underscored_numbers_as_strings: true,
         with_snippet: false,
@@ -134,6 +142,21 @@ pub(crate) fn parse(file: &Arc<SourceFile>) -> Result<Vec<Document>, Diagnostic>
 
 fn yaml_error(file: &Arc<SourceFile>, err: &serde_saphyr::Error) -> Diagnostic {
     let message = strip_location(&err.to_string());
+    let span = err.location().map_or(0..0, |loc| location_range(file, loc));
+    if matches!(err, serde_saphyr::Error::UnknownAnchor { .. }) {
+        let rest = file.text.get(span.start..).unwrap_or_default();
+        let end = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | '}'))
+            .unwrap_or(rest.len());
+        let alias = rest[..end].trim_start_matches('*');
+        return Diagnostic::new(ErrorKind::UndefinedAlias {
+            alias: alias.to_owned(),
+        })
+        .at(file, span.start..span.start + end, "not defined")
+        .with_help(format!(
+            "define the anchor before its alias, in the same document: `&{alias}` on a value above (anchors do not cross `---`)"
+        ));
+    }
     let (kind, label, help) = if message.contains("alias") {
         (
             ErrorKind::YamlLimit {
@@ -155,6 +178,24 @@ fn yaml_error(file: &Arc<SourceFile>, err: &serde_saphyr::Error) -> Diagnostic {
             "too deep",
             None,
         )
+    } else if let Some(rest) = message.strip_prefix("budget breached: ") {
+        // The budget's variant name, in words: `Documents { documents: 10001 }`.
+        let name = rest.split([' ', '{']).next().unwrap_or(rest);
+        let message = match name {
+            "Documents" => "more than 10000 documents in one file".to_owned(),
+            "Nodes" => "more than 1000000 nodes in one file".to_owned(),
+            other => {
+                let mut words = String::new();
+                for c in other.chars() {
+                    if c.is_ascii_uppercase() && !words.is_empty() {
+                        words.push(' ');
+                    }
+                    words.push(c.to_ascii_lowercase());
+                }
+                format!("too many {words} in one file")
+            }
+        };
+        (ErrorKind::YamlLimit { message }, "here", None)
     } else if message.contains("budget") || message.contains("limit") {
         (ErrorKind::YamlLimit { message }, "here", None)
     } else if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
@@ -162,22 +203,72 @@ fn yaml_error(file: &Arc<SourceFile>, err: &serde_saphyr::Error) -> Diagnostic {
             .split(", set DuplicateKeyPolicy")
             .next()
             .unwrap_or(rest);
+        let key = key.trim_matches('`');
         (
             ErrorKind::DuplicateKey {
-                key: key.trim_matches('`').to_owned(),
+                key: key.to_owned(),
             },
             "repeated key",
-            Some("a key may appear once in a mapping: remove one of them"),
+            Some(if key == MERGE_KEY {
+                "merge several mappings with one `<<`: `<<: [*a, *b]` (earlier ones win)"
+            } else {
+                "a key may appear once in a mapping: remove one of them"
+            }),
         )
     } else {
         (ErrorKind::YamlSyntax { message }, "here", None)
     };
-    let span = err.location().map_or(0..0, |loc| location_range(file, loc));
+    if let ErrorKind::YamlSyntax { message } = &kind
+        && let Some((span, help)) = indentation_help(file, &span, message)
+    {
+        return Diagnostic::new(kind).at(file, span, "here").with_help(help);
+    }
     let d = Diagnostic::new(kind).at(file, span, label);
     match help {
         Some(h) => d.with_help(h),
         None => d,
     }
+}
+
+/// Help for the parser's tab and indentation errors: the tab itself underlined, or (at
+/// the parser's place) the line's indentation compared with the line above.
+fn indentation_help(
+    file: &SourceFile,
+    span: &Range<usize>,
+    message: &str,
+) -> Option<(Range<usize>, String)> {
+    let text = &file.text;
+    let line_start = text[..span.start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or_default();
+    if message.contains("tab") {
+        let tab = line_start + line.find('\t')?;
+        return Some((
+            tab..tab + 1,
+            "indent with spaces: YAML does not allow tabs in indentation".into(),
+        ));
+    }
+    if !message.contains("not allowed in this context") {
+        return None;
+    }
+    let indent = |l: &str| l.len() - l.trim_start_matches(' ').len();
+    let above = text[..line_start]
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))?;
+    let (here, there) = (indent(line), indent(above));
+    let relation = match here.cmp(&there) {
+        std::cmp::Ordering::Greater => "more",
+        std::cmp::Ordering::Less => "less",
+        std::cmp::Ordering::Equal => return None,
+    };
+    Some((
+        span.clone(),
+        format!(
+            "indent with spaces so keys of one mapping line up: this line is indented {relation} ({here} spaces) than the line above ({there})"
+        ),
+    ))
 }
 
 /// Byte range of a parser location: its byte span when known, else its line and column
@@ -236,13 +327,20 @@ fn convert(
     spans: &mut SpanIndex,
 ) -> Result<Value, Diagnostic> {
     let span = byte_range(file, node.referenced.span());
-    spans
-        .map
-        .insert(pointer.clone(), NodeSpan { key, value: span });
+    spans.map.insert(
+        pointer.clone(),
+        NodeSpan {
+            key,
+            value: span.clone(),
+        },
+    );
     Ok(match node.value {
         Node::Null => Value::Null,
         Node::Bool(b) => Value::Bool(b),
-        Node::Number(n) => Value::Number(n),
+        Node::Number(n) => match &file.text.get(span.clone()) {
+            Some(text) if !is_core_number(text) => Value::String((*text).to_owned()),
+            _ => Value::Number(n),
+        },
         Node::Str(s) => Value::String(s),
         Node::Seq(items) => {
             let mut out = Vec::with_capacity(items.len());
@@ -256,7 +354,15 @@ fn convert(
             Value::Array(out)
         }
         Node::Map(entries) => {
-            let mut out = Map::with_capacity(entries.len());
+            let (merge_keys, entries): (Vec<_>, Vec<_>) = entries
+                .into_iter()
+                .partition(|(k, _)| is_merge_key(file, k));
+            let mut merged = Map::new();
+            let mut merged_spans = SpanIndex::default();
+            for (_, v) in merge_keys {
+                merge(file, v, pointer, &mut merged, &mut merged_spans)?;
+            }
+            let mut out = Map::with_capacity(entries.len() + merged.len());
             for (k, v) in entries {
                 let key_span = byte_range(file, k.referenced.span());
                 let Node::Str(name) = k.value else {
@@ -273,9 +379,78 @@ fn convert(
                 pointer.truncate(len);
                 out.insert(name, value);
             }
+            // Merged keys after the explicit ones, which win; their spans come along.
+            for (name, value) in merged {
+                if out.contains_key(&name) {
+                    continue;
+                }
+                let at = format!("{pointer}/{}", Pointer::escape(&name));
+                let nested = format!("{at}/");
+                for (p, span) in merged_spans.map.range(at.clone()..) {
+                    if *p != at && !p.starts_with(&nested) {
+                        break;
+                    }
+                    spans.map.insert(p.clone(), span.clone());
+                }
+                out.insert(name, value);
+            }
             Value::Object(out)
         }
     })
+}
+
+/// The merge key: a plain (unquoted) `<<`.
+const MERGE_KEY: &str = "<<";
+
+fn is_merge_key(file: &SourceFile, key: &Spanned<Node>) -> bool {
+    matches!(&key.value, Node::Str(s) if s == MERGE_KEY)
+        && file
+            .text
+            .get(byte_range(file, key.referenced.span()))
+            .is_some_and(|t| t.starts_with(MERGE_KEY))
+}
+
+/// Converts the value of a `<<` key (a mapping, or a list of mappings of which earlier
+/// ones win) into `out`, with spans at the merging mapping's pointer.
+fn merge(
+    file: &Arc<SourceFile>,
+    value: Spanned<Node>,
+    pointer: &mut String,
+    out: &mut Map<String, Value>,
+    spans: &mut SpanIndex,
+) -> Result<(), Diagnostic> {
+    let sources = match value.value {
+        Node::Seq(items) => items,
+        _ => vec![value],
+    };
+    // Later sources first, so earlier ones overwrite them.
+    for source in sources.into_iter().rev() {
+        if !matches!(source.value, Node::Map(_)) {
+            let span = byte_range(file, source.referenced.span());
+            return Err(Diagnostic::new(ErrorKind::MergeValue {
+                found: source.value.describe(),
+            })
+            .at(file, span, "not a mapping")
+            .with_help("merge an anchored mapping: `<<: *defaults`, or several: `<<: [*a, *b]`"));
+        }
+        if let Value::Object(map) = convert(file, source, None, pointer, spans)? {
+            out.extend(map);
+        }
+    }
+    Ok(())
+}
+
+/// Whether a plain scalar read as a number is one in the YAML 1.2 core schema, where
+/// integers are decimal, `0o` octal or `0x` hexadecimal (lowercase prefixes, no sign on
+/// the latter two). Text that is no number spelling (an alias) counts as one.
+fn is_core_number(text: &str) -> bool {
+    let unsigned = text.trim_start_matches(['-', '+']);
+    let signed = unsigned.len() != text.len();
+    match unsigned.get(..2) {
+        Some("0b" | "0B" | "0X" | "0O") => false,
+        Some("0x" | "0o") => !signed,
+        _ => true,
+    }
 }
 
 /// An untyped YAML node whose children carry their spans.
@@ -434,6 +609,79 @@ mod tests {
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[0].value["b"], serde_json::json!([1, 2]));
         assert_eq!(docs[1].value["c"], 3);
+    }
+
+    #[test]
+    fn yaml_1_2_core_radixes() {
+        let docs =
+            parse_str("a: 0b11\nb: 0x1F\nc: 0o17\nd: +0x1F\ne: 0X1F\nf: -12\ng: '0b1'\n").unwrap();
+        let v = &docs[0].value;
+        assert_eq!(v["a"], "0b11");
+        assert_eq!(v["b"], 31);
+        assert_eq!(v["c"], 15);
+        assert_eq!(v["d"], "+0x1F");
+        assert_eq!(v["e"], "0X1F");
+        assert_eq!(v["f"], -12);
+        assert_eq!(v["g"], "0b1");
+    }
+
+    #[test]
+    fn merge_keys_are_an_extension() {
+        let text = "base: &b {x: 1, y: 2}\nother: &o {y: 3, z: 4}\none: {<<: *b, y: 9}\nmany: {<<: [*b, *o]}\nquoted: {\"<<\": 1}\n";
+        let docs = parse_str(text).unwrap();
+        let v = &docs[0].value;
+        assert_eq!(v["one"], serde_json::json!({"y": 9, "x": 1}));
+        assert_eq!(v["many"], serde_json::json!({"x": 1, "y": 2, "z": 4}));
+        assert_eq!(v["quoted"], serde_json::json!({"<<": 1}));
+        // a merged key points at the alias that brought it (as any aliased node does); an
+        // explicit one at itself
+        let s = &docs[0].spans;
+        assert_eq!(slice(text, &s.get("/one/x").unwrap().value), "*b");
+        assert_eq!(slice(text, &s.get("/one/y").unwrap().value), "9");
+        assert_eq!(slice(text, &s.get("/many/z").unwrap().value), "*o");
+    }
+
+    #[test]
+    fn merge_key_errors() {
+        let err = parse_str("b: &b {x: 1}\nc: &c {y: 1}\na:\n  <<: *b\n  <<: *c\n").unwrap_err();
+        assert_eq!(err.kind.code(), "yaml::duplicate_key");
+        assert!(err.help.unwrap().contains("[*a, *b]"));
+        let err = parse_str("a: {<<: 1}\n").unwrap_err();
+        assert_eq!(err.kind.code(), "yaml::merge_value");
+        let err = parse_str("a: {<<: [{x: 1}, [2]]}\n").unwrap_err();
+        assert_eq!(err.kind.code(), "yaml::merge_value");
+    }
+
+    #[test]
+    fn undefined_alias_says_so() {
+        let err = parse_str("a: 1\nlabels: *nope\n").unwrap_err();
+        assert_eq!(err.kind.code(), "yaml::undefined_alias");
+        assert_eq!(err.to_string(), "alias `*nope` is not defined");
+        assert_eq!(err.line_col(), Some((2, 9)));
+    }
+
+    #[test]
+    fn tab_and_indentation_errors_help() {
+        let err = parse_str("name: a\nfunction:\n\timage: x\n").unwrap_err();
+        assert_eq!(err.line_col(), Some((3, 1)));
+        assert!(err.help.unwrap().contains("indent with spaces"));
+        let err = parse_str("name: a\nfunction:\n  image: x\n   args: [x]\n").unwrap_err();
+        assert!(
+            err.help
+                .unwrap()
+                .contains("indented more (3 spaces) than the line above (2)")
+        );
+    }
+
+    #[test]
+    fn budget_messages_are_words() {
+        let text = "a: 1\n---\n".repeat(10_001);
+        let err = parse_str(&text).unwrap_err();
+        assert_eq!(err.kind.code(), "yaml::limit");
+        assert_eq!(
+            err.to_string(),
+            "YAML safety limit exceeded: more than 10000 documents in one file"
+        );
     }
 
     #[test]

@@ -440,3 +440,68 @@ fn ci_recipe_fails_on_a_stale_output_and_passes_after_rendering() {
         "rendering again changes nothing"
     );
 }
+
+#[test]
+fn usage_errors_are_clear_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.yaml", &job("one"));
+    let out = taskrender(dir.path(), &["render", "a.yaml", "-j", "0"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("at least 1 worker thread is needed"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("non-zero type"));
+
+    let out = taskrender(dir.path(), &["profiles", "show", "nope"], b"");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("unknown profile `nope`"));
+}
+
+#[test]
+fn output_folder_that_is_a_file_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.yaml", &job("one"));
+    write(dir.path(), "out", "not a folder\n");
+    let out = taskrender(dir.path(), &["render", "a.yaml", "-o", "out"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot write `out`: it is a file, and `-o` takes a folder"),
+        "{err}"
+    );
+    assert!(!err.contains("os error"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out")).unwrap(),
+        "not a folder\n"
+    );
+}
+
+#[test]
+fn cr_only_line_endings_give_one_place_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "cr.yaml",
+        "name: t\raction: job\rfunction: {image: busybox}\rfs_group: -1\r",
+    );
+    let human = taskrender(dir.path(), &["check", "cr.yaml"], b"");
+    assert!(
+        stderr(&human).contains("[cr.yaml:4:11]"),
+        "{}",
+        stderr(&human)
+    );
+    let json = taskrender(dir.path(), &["check", "cr.yaml", "--format", "json"], b"");
+    assert!(
+        stderr(&json).contains("\"line\":4,\"column\":11"),
+        "{}",
+        stderr(&json)
+    );
+    let github = taskrender(dir.path(), &["check", "cr.yaml", "--format", "github"], b"");
+    assert!(
+        stderr(&github).contains("line=4,col=11"),
+        "{}",
+        stderr(&github)
+    );
+}
