@@ -43,7 +43,11 @@ pub fn run(cli: Cli, stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
         Command::Profiles { command } => command::profiles::run(command, stdin, terminal),
         Command::Explain { field } => command::explain::run(&field),
         Command::Schema { kind } => command::misc::schema(kind),
-        Command::Import { paths } => command::import::run(&paths, stdin, terminal),
+        Command::Import {
+            paths,
+            output,
+            force,
+        } => command::import::run(&paths, output.as_deref(), force, stdin, terminal),
         Command::Man { path } => command::misc::man(&path),
         Command::Version { format } => command::misc::version(format),
         Command::Completions { shell } => command::misc::completions(shell),

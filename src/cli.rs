@@ -43,6 +43,14 @@ pub enum Command {
         /// Entity files (`-` for stdin).
         #[arg(value_name = "FILE", required = true)]
         paths: Vec<PathBuf>,
+        /// Write one Task file per Task, DIR/<name>.yaml, instead of one stream on stdout.
+        /// Nothing is written unless every file can be; a different file already there is
+        /// refused unless --force.
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// With -o: replace files already at DIR/<name>.yaml.
+        #[arg(long, requires = "output")]
+        force: bool,
     },
     /// Print a manual page (roff): `taskrender man > taskrender.1`, or one subcommand's,
     /// `taskrender man profiles show > taskrender-profiles-show.1`.

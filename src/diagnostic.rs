@@ -168,6 +168,29 @@ error_kinds! {
     /// A patch value of the wrong type for its Kubernetes field.
     "profile::patch_invalid" => InvalidPatch { kind: String, problem: String }
         = "the `{kind}` patch does not fit the object: {problem}",
+    /// A patch that would run a pod as root (uid or gid 0, `runAsNonRoot` false or removed)
+    /// in a profile without `allow_root`.
+    "profile::patch_root" => PatchRoot { kind: String, what: String }
+        = "the `{kind}` patch would run the pod as root: {what}",
+    /// A patch that would make a container privileged, allow privilege escalation, add a
+    /// capability, keep one (`capabilities.drop` without `ALL`) or unmask `/proc`.
+    "profile::patch_privilege" => PatchPrivilege { kind: String, what: String }
+        = "the `{kind}` patch would give the pod privileges: {what}",
+    /// A patch that would share the node's namespaces or ports with a pod, mount a node path
+    /// (or a volume type the restricted standard leaves out), set an unsafe sysctl, or run a
+    /// Windows host process.
+    "profile::patch_host" => PatchHost { kind: String, what: String }
+        = "the `{kind}` patch would give the pod access to the node: {what}",
+    /// A patch that would remove or lift seccomp, `AppArmor` or `SELinux` confinement.
+    "profile::patch_confinement" => PatchConfinement { kind: String, what: String }
+        = "the `{kind}` patch would lift the pod's confinement: {what}",
+    /// A patch that sets `status`, which the cluster writes.
+    "profile::patch_status" => PatchStatus { kind: String }
+        = "a `{kind}` patch may not set `status`",
+    /// A patch that would change what taskrender renders from the Task: `ConfigMap` data (a
+    /// build's Dockerfile, source files) or the build Job's Kaniko invocation.
+    "profile::patch_generated" => PatchGenerated { kind: String, what: String }
+        = "the `{kind}` patch would change {what}, which taskrender renders from the Task",
     /// `check --strict`: the profile's `enforce` overrides a value the Task set.
     "profile::enforced" => Enforced { field: String, profile: String }
         = "`{field}` is overridden by profile `{profile}`",
@@ -236,6 +259,10 @@ error_kinds! {
     /// A preferred scheduling term's `weight` outside 1–100.
     "schedule::weight" => Weight { field: String, weight: i32 }
         = "`{field}: {weight}` is outside 1-100",
+    /// A pod affinity or anti-affinity term without `labelSelector` (or with an empty one):
+    /// it matches no pod (the API server warns).
+    "schedule::no_label_selector" => NoLabelSelector { field: String }
+        = "`{field}` has no `labelSelector`: it matches no pod",
     /// `nodeSelectorTerms: []`: a required node affinity that no node could satisfy.
     "schedule::no_terms" => NoTerms { field: String }
         = "`{field}` needs at least one term",
@@ -336,6 +363,10 @@ error_kinds! {
     /// `check`: a build destination without a registry host: Kaniko would push to Docker Hub.
     "lint::no_registry" => NoRegistry { destination: String }
         = "build destination `{destination}` names no registry",
+    /// `check`: a line of a build's Dockerfile that a Dockerfile linter (hadolint, checkov)
+    /// flags; the line is the Task's (`instructions`, `base_image`), kept as written.
+    "lint::dockerfile" => DockerfileLine { field: String, rule: String, problem: String }
+        = "`{field}` {problem} ({rule})",
 }
 
 /// How bad a diagnostic is. Only errors change the exit code.
@@ -569,6 +600,7 @@ mod tests {
         "io::read",
         "io::too_large",
         "io::write",
+        "lint::dockerfile",
         "lint::mutable_image",
         "lint::no_registry",
         "lint::no_run_as_user",
@@ -577,8 +609,14 @@ mod tests {
         "profile::cycle",
         "profile::enforced",
         "profile::invalid",
+        "profile::patch_confinement",
+        "profile::patch_generated",
+        "profile::patch_host",
         "profile::patch_identity",
         "profile::patch_invalid",
+        "profile::patch_privilege",
+        "profile::patch_root",
+        "profile::patch_status",
         "profile::patch_unknown_field",
         "profile::template",
         "profile::template_placement",
@@ -599,6 +637,7 @@ mod tests {
         "resources::request_not_limit",
         "schedule::invalid_key",
         "schedule::label_value",
+        "schedule::no_label_selector",
         "schedule::no_terms",
         "schedule::selector_values",
         "schedule::toleration_operator",

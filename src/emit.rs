@@ -86,3 +86,12 @@ pub(crate) fn write_files(
 ) -> Result<outdir::WriteReport, Diagnostic> {
     outdir::write_files(dir, files, prune)
 }
+
+/// Writes imported Task files into `dir` (see [`outdir::write_task_files`]).
+pub(crate) fn write_task_files(
+    dir: &Path,
+    files: &[FileOut],
+    overwrite: bool,
+) -> Result<usize, Diagnostic> {
+    outdir::write_task_files(dir, files, overwrite)
+}

@@ -28,17 +28,22 @@ impl LineIndex {
         let bytes = text.as_bytes();
         let mut index = Self::default();
         let mut chars = 0;
+        let mut next_checkpoint = 0;
         for (i, &b) in bytes.iter().enumerate() {
-            if i % CHUNK == 0 {
+            // A byte that is not a UTF-8 continuation byte starts a character.
+            let starts_char = b & 0xC0 != 0x80;
+            // The first character boundary at or after each multiple of `CHUNK` (a
+            // character may straddle the multiple itself).
+            if starts_char && i >= next_checkpoint {
                 index.chars.push((i, chars));
+                next_checkpoint = (i / CHUNK + 1) * CHUNK;
             }
             match b {
                 b'\n' => index.newlines.push(i),
                 b'\r' if bytes.get(i + 1) != Some(&b'\n') => index.lone_cr.push(i),
                 _ => {}
             }
-            // A byte that is not a UTF-8 continuation byte starts a character.
-            if b & 0xC0 != 0x80 {
+            if starts_char {
                 chars += 1;
             }
         }
@@ -161,6 +166,25 @@ mod tests {
         fn line_col_agrees_with_counting(text in "[a\n\ré😀]{0,40}", offset in 0usize..50) {
             let index = LineIndex::new(&text);
             prop_assert_eq!(index.line_col(&text, offset), slow_line_col(&text, offset));
+        }
+    }
+
+    /// Found by the `check_document` fuzz target: a three-byte character across byte 4096
+    /// (a checkpoint was taken inside it, and slicing there panicked).
+    #[test]
+    fn checkpoints_never_split_a_character() {
+        let text = "a".repeat(4094) + "\u{FFFD}" + "\nbb: x\n";
+        let index = LineIndex::new(&text);
+        for offset in [4093, 4094, 4095, 4096, 4097, 4098, 4099, text.len()] {
+            assert_eq!(index.line_col(&text, offset), slow_line_col(&text, offset));
+        }
+        for start in 4090..4100 {
+            let text = "a".repeat(start) + "😀\nx";
+            let index = LineIndex::new(&text);
+            assert_eq!(
+                index.line_col(&text, text.len()),
+                slow_line_col(&text, text.len())
+            );
         }
     }
 

@@ -8,6 +8,8 @@ use crate::diagnostic::{Diagnostic, ErrorKind};
 use crate::plan::{Plan, VolumeSource, Workload};
 use crate::yaml::Document;
 
+mod dockerfile;
+
 /// Every lint of one Task, in the order of the Task's parameters.
 pub(crate) fn lint(doc: &Document, plan: &Plan) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -29,6 +31,9 @@ pub(crate) fn lint(doc: &Document, plan: &Plan) -> Vec<Diagnostic> {
         }
     }
     shared_claims(doc, plan, &mut out);
+    if let Workload::Build { build, .. } = &plan.workload {
+        dockerfile::lint(doc, &build.dockerfile, &mut out);
+    }
     if let Workload::Build { build, .. } = &plan.workload
         && !has_registry(&build.destination)
     {

@@ -722,6 +722,60 @@ fn symlink_root(path: &Path, access: Access) -> Diagnostic {
     }
 }
 
+/// `import -o DIR`: the Task files `<name>.yaml`, plain names directly in `dir` (no
+/// manifest: they are the user's files from now on). Everything is checked before the
+/// first file is written; each file is published atomically. A regular file already at a
+/// path is replaced only with `overwrite` (or when it already holds the same text, which is
+/// then left untouched); a link, folder or special file is always refused. Returns how
+/// many files were written.
+pub(crate) fn write_task_files(
+    dir: &Path,
+    files: &[FileOut],
+    overwrite: bool,
+) -> Result<usize, Diagnostic> {
+    let out = OutDir::open_for_write(dir)?;
+    out.clean_temporaries();
+    let mut seen = BTreeSet::new();
+    for f in files {
+        let refuse = |p: Problem| out.refusal(&f.path, Access::Write, &p);
+        let task_file = f.path.strip_suffix(".yaml").is_some_and(is_dns_label);
+        if !task_file || f.path == KUSTOMIZATION {
+            return Err(refuse(Problem::Refused(
+                "not a Task file name (`<name>.yaml`, the name a DNS-1123 label)".into(),
+            )));
+        }
+        if !seen.insert(f.path.as_str()) {
+            return Err(refuse(Problem::Refused(format!(
+                "two imported Tasks are both named `{}`: rename one function before importing",
+                f.path.trim_end_matches(".yaml")
+            ))));
+        }
+        match Kind::of(&out.root, &f.path).map_err(|e| refuse(e.into()))? {
+            Kind::Absent => {}
+            Kind::File if overwrite => {}
+            Kind::File => {
+                let same = out.read_existing(&f.path, MAX_FILE_BYTES)?.as_deref()
+                    == Some(f.text.as_bytes());
+                if !same {
+                    return Err(refuse(Problem::Refused(
+                        "a different file is already there, and import does not replace files: \
+                         move it away, choose another folder, or pass `--force` to replace it"
+                            .into(),
+                    )));
+                }
+            }
+            other => return Err(refuse(refused(other, "an imported Task file"))),
+        }
+    }
+    let mut written = 0;
+    for f in files {
+        if out.publish(&f.path, f.text.as_bytes())? {
+            written += 1;
+        }
+    }
+    Ok(written)
+}
+
 fn write_error(path: &Path, reason: &str) -> Diagnostic {
     Diagnostic::new(ErrorKind::Write {
         path: path.display().to_string(),
@@ -968,6 +1022,39 @@ fn sync_all(out: &OutDir, dir: &Dir, files: &[(String, String, u64)]) -> io::Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn task_file(name: &str, text: &str) -> FileOut {
+        FileOut {
+            path: format!("{name}.yaml"),
+            text: text.into(),
+            label: format!("Task/{name}"),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn imported_task_files_never_replace_a_link_or_half_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("victim");
+        std::fs::write(&target, "precious\n").unwrap();
+        let out = dir.path().join("tasks");
+        std::fs::create_dir(&out).unwrap();
+        std::os::unix::fs::symlink(&target, out.join("b.yaml")).unwrap();
+        let files = [task_file("a", "name: a\n"), task_file("b", "name: b\n")];
+        for force in [false, true] {
+            assert!(write_task_files(&out, &files, force).is_err());
+            assert!(
+                !out.join("a.yaml").exists(),
+                "a.yaml written before the refusal"
+            );
+            assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
+        }
+        let bad = [task_file("../x", "")];
+        assert!(write_task_files(&out, &bad, true).is_err());
+        let twice = [task_file("a", "1"), task_file("a", "2")];
+        assert!(write_task_files(&out, &twice, true).is_err());
+        assert!(!out.join("a.yaml").exists());
+    }
 
     #[test]
     fn output_paths() {

@@ -46,6 +46,148 @@ fn needs_double_quotes(s: &str) -> bool {
     s.contains('\n') && s.split('\n').any(|line| line.starts_with('\t'))
 }
 
+/// The serializer options of every YAML document taskrender writes.
+pub(crate) fn options() -> serde_saphyr::SerializerOptions {
+    serde_saphyr::ser_options! {
+        // Never fold long lines: a folded scalar reads back with different whitespace
+        // in some readers, and reviewers should see the value as written.
+        folded_wrap_chars: usize::MAX,
+        min_fold_chars: usize::MAX,
+    }
+}
+
+/// Appends string `s` in value position (after `key: ` or `- `), then its line end, as
+/// [`Styled`] has the serializer write it there: a literal block for a multi-line string
+/// (body at column `body`), otherwise one line. Common strings are decided here; the
+/// others are written by the serializer itself, one scalar at a time, so that its quoting
+/// rules (YAML 1.1 look-alikes, indicators, escapes) apply unchanged.
+pub(crate) fn write_value(out: &mut String, s: &str, body: usize) {
+    if s.contains('\n') {
+        if !needs_double_quotes(s) && block_content_safe(s) {
+            write_literal(out, s, body);
+        } else {
+            let text = serde_saphyr::to_string_with_options(&DoubleQuoted(s), options())
+                .expect("strings serialize to YAML");
+            out.push_str(&text);
+        }
+    } else if plain_word(s, false) {
+        out.push_str(s);
+        out.push('\n');
+    } else if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        // a decimal integer to any YAML reader: quoted, nothing to escape
+        out.push('"');
+        out.push_str(s);
+        out.push_str("\"\n");
+    } else {
+        let text =
+            serde_saphyr::to_string_with_options(&s, options()).expect("strings serialize to YAML");
+        debug_assert!(text.ends_with('\n') && !text[..text.len() - 1].contains('\n'));
+        out.push_str(&text);
+    }
+}
+
+/// Appends map key `key` as the serializer writes it before `:`; `None` for a key it would
+/// write in the explicit `? key` form (over 1024 characters).
+pub(crate) fn write_key(out: &mut String, key: &str) -> Option<()> {
+    if plain_word(key, true) {
+        out.push_str(key);
+        return Some(());
+    }
+    let text = serde_saphyr::to_string_with_options(
+        &std::collections::BTreeMap::from([(key, 0u8)]),
+        options(),
+    )
+    .expect("string keys serialize to YAML");
+    let key_text = text.strip_suffix(": 0\n")?;
+    if key_text.starts_with("? ") || key_text.contains('\n') {
+        return None;
+    }
+    out.push_str(key_text);
+    Some(())
+}
+
+/// A string every YAML reader takes as this string when written plain: it starts with an
+/// ASCII letter, has only printable ASCII and no space, does not end with `:`, and is no
+/// YAML 1.1 or 1.2 boolean, null or special float word. (A letter first rules out numbers,
+/// timestamps, indicators and document markers; no space rules out comments and `: `.) As
+/// a key, also none of `:` `,` `[` `]` `{` `}`.
+fn plain_word(s: &str, key: bool) -> bool {
+    let bytes = s.as_bytes();
+    let Some((&first, _)) = bytes.split_first() else {
+        return false;
+    };
+    if key && bytes.len() > 1024 {
+        return false; // written as an explicit key (`? key`)
+    }
+    first.is_ascii_alphabetic()
+        && bytes.iter().all(|&b| {
+            (0x21..=0x7e).contains(&b)
+                && !(key && matches!(b, b':' | b',' | b'[' | b']' | b'{' | b'}'))
+        })
+        && bytes.last() != Some(&b':')
+        && !(s.len() <= 5
+            && [
+                "null", "true", "false", "yes", "no", "y", "n", "on", "off", "nan", "inf",
+            ]
+            .iter()
+            .any(|w| s.eq_ignore_ascii_case(w)))
+}
+
+/// Whether the serializer writes multi-line `s` as a literal block rather than quoted:
+/// every character printable in a block (no `\r`, no BOM, no NEL or line/paragraph
+/// separators, no other control character than tab and line feed).
+fn block_content_safe(s: &str) -> bool {
+    s.chars().all(|c| match c {
+        '\n' | '\t' => true,
+        '\r' | '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}' => false,
+        c => matches!(
+            u32::from(c),
+            0x20..=0x7e | 0xa0..=0xd7ff | 0xe000..=0xfffd | 0x1_0000..=0x10_ffff
+        ),
+    })
+}
+
+/// A literal block: `|`, `2` when the first non-empty line starts with a space (the body's
+/// indentation cannot be detected then), the chomping indicator (`-` no final line break,
+/// none for one, `+` for more or for line breaks only), then each line at column `body`
+/// (empty lines without indentation).
+fn write_literal(out: &mut String, s: &str, body: usize) {
+    let content = s.trim_end_matches('\n');
+    let trailing = s.len() - content.len();
+    out.push('|');
+    if content
+        .split('\n')
+        .find(|l| !l.is_empty())
+        .is_some_and(|l| l.starts_with(' '))
+    {
+        out.push('2');
+    }
+    match trailing {
+        0 => out.push('-'),
+        1 if !content.is_empty() => {}
+        _ => out.push('+'),
+    }
+    out.push('\n');
+    if content.is_empty() {
+        out.extend(std::iter::repeat_n('\n', trailing));
+        return;
+    }
+    for line in content.split('\n') {
+        if !line.is_empty() {
+            out.extend(std::iter::repeat_n(' ', body));
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    if trailing >= 2 {
+        out.extend(std::iter::repeat_n('\n', trailing - 1));
+    }
+}
+
+/// Random strings for property tests of YAML writing.
+#[cfg(test)]
+pub(crate) use tests::text;
+
 #[cfg(test)]
 mod tests {
     use std::sync::LazyLock;
@@ -119,7 +261,8 @@ mod tests {
         "a\\nb",
     ];
 
-    fn text() -> impl Strategy<Value = String> {
+    /// Random strings: YAML's syntax characters, typed words, any printable text.
+    pub(crate) fn text() -> impl Strategy<Value = String> {
         let chars = prop::collection::vec(prop::sample::select(ALPHABET), 0..14)
             .prop_map(|cs| cs.into_iter().collect::<String>());
         let words = prop::collection::vec(

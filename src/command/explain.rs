@@ -158,6 +158,7 @@ fn examples(path: &str) -> Option<&'static str> {
     - db-credentials   # a Secret: each of its keys becomes a variable (envFrom)
     - HF_TOKEN         # a key of the project's secret store: variable HF_TOKEN from
                        # Secret `proj-secrets-<project>` (profile: platform.secret_store)
+    - {key: my-token}  # a store key whatever its spelling (the platform's lower-case keys)
 ",
         ),
         "function.source" => Some(

@@ -9,13 +9,15 @@
 //! `<fn>-build` and `<fn>` with `function.image_from: <fn>-build`.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
 use crate::diagnostic::{Diagnostic, ErrorKind, Severity};
+use crate::emit::{self, FileOut};
 use crate::outcome::{EXIT_INVALID, Outcome, Terminal};
 use crate::report::{self, Format};
 use crate::source::{self, SourceFile};
@@ -81,7 +83,13 @@ impl Entity {
 }
 
 /// `taskrender import FILE...`.
-pub(crate) fn run(paths: &[PathBuf], stdin: &mut dyn Read, terminal: Terminal) -> Outcome {
+pub(crate) fn run(
+    paths: &[PathBuf],
+    output: Option<&Path>,
+    force: bool,
+    stdin: &mut dyn Read,
+    terminal: Terminal,
+) -> Outcome {
     let (files, mut diagnostics) = source::load(paths, stdin);
     let mut entities = Vec::new();
     for file in &files {
@@ -97,20 +105,53 @@ pub(crate) fn run(paths: &[PathBuf], stdin: &mut dyn Read, terminal: Terminal) -
     }
     let tasks = tasks(&entities, &mut diagnostics);
     let mut out = Outcome::default();
-    let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
+    let mut failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
     if !failed {
-        out.stdout = tasks
+        let texts = tasks
             .iter()
-            .map(|t| crate::render::yaml::to_yaml(&Value::Object(t.clone())))
-            .collect::<String>()
-            .into_bytes();
+            .map(|t| crate::render::yaml::to_yaml(&Value::Object(t.clone())));
+        match output {
+            None => out.stdout = texts.collect::<String>().into_bytes(),
+            Some(dir) => {
+                let files: Vec<FileOut> = tasks
+                    .iter()
+                    .zip(texts)
+                    .map(|(t, text)| {
+                        let name = t.get("name").and_then(Value::as_str).unwrap_or_default();
+                        FileOut {
+                            path: format!("{name}.yaml"),
+                            text,
+                            label: format!("Task/{name}"),
+                        }
+                    })
+                    .collect();
+                match emit::write_task_files(dir, &files, force) {
+                    Ok(written) => {
+                        let _ = writeln!(
+                            out.stderr,
+                            "imported {} Task{} into {} ({written} written, {} unchanged)",
+                            files.len(),
+                            if files.len() == 1 { "" } else { "s" },
+                            dir.display(),
+                            files.len() - written
+                        );
+                    }
+                    Err(d) => {
+                        diagnostics.push(d);
+                        failed = true;
+                    }
+                }
+            }
+        }
     }
+    let summary = std::mem::take(&mut out.stderr);
     out.stderr = report::report(
         &diagnostics,
         Format::Human,
         terminal.color(crate::cli::Color::Auto),
         false,
     );
+    out.stderr.push_str(&summary);
     if failed {
         out.code = EXIT_INVALID;
     }
@@ -298,7 +339,9 @@ fn tasks_of(
             }
             t.insert("function".into(), Value::Object(function));
             for (k, v) in spec {
-                if !SPEC_BOOKKEEPING.contains(&k.as_str()) {
+                if k == "secrets" {
+                    t.insert(k, store_keys(v));
+                } else if !SPEC_BOOKKEEPING.contains(&k.as_str()) {
                     t.insert(k, v);
                 }
             }
@@ -306,4 +349,27 @@ fn tasks_of(
         }
     }
     out
+}
+
+/// The platform's `secrets` are always keys of the project's secret store: a key that a
+/// Task would read as a Kubernetes Secret name (`my-token`) is written `{key: my-token}`.
+/// A name with a `.` cannot be a store key (the platform's `secret://([\w-]+)`): it stays a
+/// string, a Kubernetes Secret name.
+fn store_keys(secrets: Value) -> Value {
+    let Value::Array(entries) = secrets else {
+        return secrets;
+    };
+    Value::Array(
+        entries
+            .into_iter()
+            .map(|e| match e {
+                Value::String(s) if crate::resolve::is_secret_name(&s) && !s.contains('.') => {
+                    let mut key = Map::new();
+                    key.insert("key".into(), Value::String(s));
+                    Value::Object(key)
+                }
+                other => other,
+            })
+            .collect(),
+    )
 }

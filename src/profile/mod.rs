@@ -10,6 +10,7 @@
 
 pub(crate) mod merge;
 pub(crate) mod model;
+pub(crate) mod policy;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -159,6 +160,10 @@ const REMOVED: [&str; 7] = [
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
+    // minijinja's default is `cfg!(debug_assertions)`: without this, a release binary
+    // words template errors differently (`vars.region` is undefined vs. undefined value)
+    // from the tested debug build. Debug info costs only when a template fails.
+    env.set_debug(true);
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_fuel(Some(FUEL));
     env.set_recursion_limit(32);
@@ -249,7 +254,14 @@ impl Catalog {
                 .or_else(|| (current != DEFAULT).then(|| DEFAULT.to_owned()));
             chain.push((current, layer));
         }
-        Ok(merge_chain(name, &chain))
+        let profile = merge_chain(name, &chain);
+        // Patch fields no profile may set are refused whatever the Task.
+        let refused = policy::check_profile(&profile);
+        if refused.is_empty() {
+            Ok(profile)
+        } else {
+            Err(refused)
+        }
     }
 
     fn unknown(&self, name: &str) -> Diagnostic {

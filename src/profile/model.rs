@@ -42,7 +42,8 @@ pub(crate) struct ProfileSpec {
     /// `resources` do not set them (default: requests `cpu: 500m, memory: 1Gi`, limits
     /// `cpu: "2", memory: 4Gi`). A profile's value replaces the one it extends as a whole.
     pub(crate) builder_resources: Option<crate::task::Resources>,
-    /// Allow uid/gid 0 in Tasks (`run_as_user: 0` then also lifts `runAsNonRoot`).
+    /// Allow uid/gid 0 in Tasks and in patches (`run_as_user: 0` then also lifts
+    /// `runAsNonRoot`); nothing else: privileges, capabilities and host access stay refused.
     pub(crate) allow_root: Option<bool>,
     /// Mount every container's root filesystem read-only (give the Task writable volumes).
     pub(crate) read_only_root_filesystem: Option<bool>,

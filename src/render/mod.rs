@@ -2,6 +2,7 @@
 //! YAML text) and normalised into the output's key order.
 
 mod build;
+mod direct;
 mod job;
 mod patch;
 mod pod;
@@ -10,12 +11,12 @@ pub(crate) mod yaml;
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{
     ConfigMap, PersistentVolumeClaim, PersistentVolumeClaimSpec, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::{ByteString, Metadata};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -23,7 +24,7 @@ use crate::diagnostic::Diagnostic;
 use serde_json::{Map, Value};
 
 use crate::plan::{ClaimPlan, ConfigMapPlan, Plan, Workload};
-use crate::profile::Profile;
+use crate::profile::{Profile, policy};
 
 /// One rendered output, serialised: a Kubernetes object as a YAML document, or a build's
 /// Dockerfile. Serialising is the last step of render (on the pipeline's workers), so
@@ -95,25 +96,49 @@ struct Renderer<'a> {
 
 impl Renderer<'_> {
     /// Serializes `object`, applies the profile's patch for `kind`, and adds the artifact.
-    fn push<T: Serialize + DeserializeOwned>(
-        &mut self,
-        kind: &'static str,
-        several: bool,
-        object: &T,
-    ) {
+    fn push<T>(&mut self, kind: &'static str, several: bool, object: &T)
+    where
+        T: Serialize + DeserializeOwned + Metadata<Ty = ObjectMeta>,
+    {
+        let Some(patch) = self.profile.patches.get(kind) else {
+            let name = object.metadata().name.clone().unwrap_or_default();
+            let text = object_yaml(object);
+            self.out
+                .push(artifact(self.plan, kind, several, &name, text));
+            return;
+        };
         let mut value = serde_json::to_value(object).expect("Kubernetes objects serialize to JSON");
-        if let Some(patch) = self.profile.patches.get(kind) {
-            match patch::apply::<T>(&mut value, patch) {
-                Ok(()) => {}
-                Err(problem) => {
-                    self.errors
-                        .push(patch::diagnostic(self.profile, kind, problem));
-                    return;
-                }
-            }
+        let before = value.clone();
+        if let Err(problem) = patch::apply::<T>(&mut value, patch) {
+            self.errors
+                .push(patch::diagnostic(self.profile, kind, problem));
+            return;
         }
-        self.out.push(artifact(self.plan, kind, several, value));
+        // What the patch changed, against the policy (README, "Patch policy").
+        let build = matches!(self.plan.workload, Workload::Build { .. });
+        let refused = policy::check_patched(self.profile, kind, patch, &before, &value, build);
+        if !refused.is_empty() {
+            self.errors.extend(refused);
+            return;
+        }
+        let name = value["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let text = object_yaml(&value);
+        self.out
+            .push(artifact(self.plan, kind, several, &name, text));
     }
+}
+
+/// The YAML document of an object in output order: written directly, or through
+/// [`normalize`] and [`yaml::to_yaml`] for the shapes the direct writer leaves to them
+/// (both write the same bytes: tested).
+fn object_yaml<T: Serialize>(object: &T) -> String {
+    direct::to_yaml(object).unwrap_or_else(|| {
+        let value = serde_json::to_value(object).expect("Kubernetes objects serialize to JSON");
+        yaml::to_yaml(&normalize(value, Position::Top))
+    })
 }
 
 /// Object metadata every rendered object shares.
@@ -178,12 +203,7 @@ fn claim_spec(size: &str, storage_class: Option<&String>) -> PersistentVolumeCla
     }
 }
 
-fn artifact(plan: &Plan, kind: &'static str, several: bool, value: Value) -> Artifact {
-    let object = normalize(value, Position::Top);
-    let name = object["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+fn artifact(plan: &Plan, kind: &'static str, several: bool, name: &str, text: String) -> Artifact {
     let file_name = if several {
         format!("{kind}-{name}.yaml")
     } else {
@@ -193,7 +213,7 @@ fn artifact(plan: &Plan, kind: &'static str, several: bool, value: Value) -> Art
         task: plan.name.clone(),
         path: format!("{}/{file_name}", plan.name),
         label: format!("{kind}/{name}"),
-        text: yaml::to_yaml(&object),
+        text,
         dockerfile: false,
     }
 }
@@ -202,7 +222,7 @@ fn artifact(plan: &Plan, kind: &'static str, several: bool, value: Value) -> Art
 /// fields alphabetically (the typed serializer's order, enforced here so that no serializer
 /// quirk can change it); `name` first in list items that have one. Empty maps and lists
 /// are dropped, except `emptyDir: {}`, which is how an emptyDir without settings is written.
-fn normalize(value: Value, position: Position) -> Value {
+pub(super) fn normalize(value: Value, position: Position) -> Value {
     match value {
         Value::Object(mut map) => {
             let first: &[&str] = match position {
@@ -244,7 +264,7 @@ fn normalize(value: Value, position: Position) -> Value {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Position {
+pub(super) enum Position {
     Top,
     ListItem,
     Field,

@@ -21,6 +21,7 @@ mod source;
 mod volumes;
 
 pub(crate) use platform::{ImageFrom, dns_label};
+pub(crate) use secrets::is_secret_name;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -33,7 +33,7 @@ pub(super) fn pod_plan(
             .iter()
             .map(|e| (e.name.clone(), e.value.clone()))
             .collect(),
-        secrets: task.secrets.clone(),
+        secrets: task.secrets.iter().map(|s| s.as_str().to_owned()).collect(),
         limits,
         requests,
         node_selector: task

@@ -5,13 +5,13 @@
 use super::Checker;
 use crate::diagnostic::ErrorKind;
 use crate::plan::SecretKeyEnv;
-use crate::task::TaskSpec;
+use crate::task::{SecretEntry, StoreKey, TaskSpec};
 
 /// The platform's prefix of a project's secret store.
 pub(crate) const STORE_PREFIX: &str = "proj-secrets-";
 
 /// A Secret name: a DNS-1123 subdomain (anything else that passed the schema is a key).
-fn is_secret_name(s: &str) -> bool {
+pub(crate) fn is_secret_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 253
         && s.split('.').all(|part| {
@@ -42,10 +42,13 @@ pub(super) fn split(ck: &mut Checker<'_>, task: &mut TaskSpec) -> Vec<SecretKeyE
     let mut out = Vec::new();
     let mut names = Vec::new();
     for (i, entry) in std::mem::take(&mut task.secrets).into_iter().enumerate() {
-        if is_secret_name(&entry) {
-            names.push(entry);
-            continue;
-        }
+        let entry = match entry {
+            SecretEntry::Name(name) if is_secret_name(&name) => {
+                names.push(SecretEntry::Name(name));
+                continue;
+            }
+            SecretEntry::Name(key) | SecretEntry::Key(StoreKey { key }) => key,
+        };
         let store = ck.profile.platform.secret_store.clone().or_else(|| {
             task.project
                 .as_deref()
@@ -64,6 +67,20 @@ pub(super) fn split(ck: &mut Checker<'_>, task: &mut TaskSpec) -> Vec<SecretKeyE
             ));
             continue;
         };
+        if out.iter().any(|e: &SecretKeyEnv| e.key == entry) {
+            ck.error(
+                ErrorKind::Duplicate {
+                    what: "secret-store key".into(),
+                    value: entry.clone(),
+                },
+                &format!("/secrets/{i}"),
+                "the same variable again",
+            )
+            .help = Some(format!(
+                "an earlier item of `secrets` names the store key `{entry}` already: remove one"
+            ));
+            continue;
+        }
         if let Some(j) = task.envs.iter().position(|e| e.name == entry) {
             let place = ck.place(&format!("/envs/{j}/name"));
             ck.error(

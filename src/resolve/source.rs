@@ -20,7 +20,18 @@ use crate::task::{Action, EmptyDirSpec, InlineSource, Source, TaskSpec, Volume, 
 
 /// The init container's image unless the profile names one: the platform's builder-tool
 /// image (alpine with git, curl, unzip, the AWS CLI and the `hf` CLI), pinned.
-pub(crate) const FETCH_IMAGE: &str = "ghcr.io/scc-digitalhub/digitalhub-core-builder-tool:0.15.0";
+///
+/// Where the platform takes it (scc-digitalhub/digitalhub-core): the backend's default is
+/// `K8S_INIT_IMAGE`, `ghcr.io/scc-digitalhub/digitalhub-core-builder-tool:latest`
+/// (`frameworks/framework-k8s/src/main/resources/framework-k8s.yml`); the image is built from
+/// `core-builder-tool/Dockerfile` by `.github/workflows/builder-tool.yaml`, which publishes
+/// only `latest` and the first 8 hex digits of the `main` commit (no release tags: a
+/// `:0.15.0` does not exist). The platform's Helm chart (scc-digitalhub/digitalhub
+/// `charts/core/values.yaml`, `initImage.builderTool.tag`) pins `eff0a84f`, which predates
+/// the AWS CLI and `hf` that `s3://` and `hf://` refs need (added in 5ef81d3b and 386b86b6).
+/// So: the tag of the newest `core-builder-tool/` commit, 6debd0cd (git, curl, unzip,
+/// aws-cli, `hf`, dhcli).
+pub(crate) const FETCH_IMAGE: &str = "ghcr.io/scc-digitalhub/digitalhub-core-builder-tool:6debd0cd";
 /// The init container's name.
 pub(crate) const FETCH_CONTAINER: &str = "fetch-source";
 /// The volume that carries an inline file.

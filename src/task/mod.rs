@@ -13,6 +13,9 @@ use k8s_openapi::api::core::v1::{Affinity, Toleration};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
+mod secret;
+pub(crate) use secret::{SecretEntry, StoreKey};
+
 /// DNS-1123 label: what Kubernetes requires of most object names.
 pub(crate) const DNS_LABEL: &str = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 /// DNS-1123 subdomain: `Secret` and `ConfigMap` names.
@@ -112,9 +115,9 @@ pub(crate) struct TaskSpec {
     /// variable name (`HF_TOKEN`) is a key of the project's secret store and becomes that one
     /// variable (`secretKeyRef`; the store is the profile's `secret_store`, default
     /// `proj-secrets-<project>`). Secret values never appear in a Task.
+    /// `{key: NAME}` is a store key whatever its spelling (`{key: my-token}`).
     #[serde(default)]
-    #[schemars(inner(regex(pattern = SECRET_ENTRY), length(min = 1, max = 253)), extend("x-expected" = "a Secret name (a DNS-1123 subdomain such as `db-credentials`, whose keys all become variables) or a secret-store key (an environment variable name such as `HF_TOKEN`)"))]
-    pub(crate) secrets: Vec<String>,
+    pub(crate) secrets: Vec<SecretEntry>,
     /// Group id that owns mounted volumes (pod `securityContext.fsGroup`). Ids may be
     /// written as digit strings (`"8877"`), as the reference platform accepts.
     #[serde(default, deserialize_with = "digits::opt_i64")]

@@ -152,6 +152,12 @@ fn code_list(items: &[String]) -> String {
         .join(", ")
 }
 
+/// Whether `node` is an object with fields and nothing else (no string form).
+fn only_fields(schema: &Value, node: &Value) -> bool {
+    let node = deref(schema, node);
+    node.get("properties").is_some() && node.get("type") == Some(&Value::from("object"))
+}
+
 /// The type of `node`, with its format and constraints, in words.
 fn type_text(schema: &Value, node: &Value) -> String {
     if let Some(k8s) = kubernetes_type(node) {
@@ -188,8 +194,9 @@ fn type_text(schema: &Value, node: &Value) -> String {
                     |i| {
                         let name = def_name(i).filter(|n| !n.starts_with("io.k8s."));
                         match name {
-                            // Objects are described by their fields table.
-                            Some(n) if deref(schema, i).get("properties").is_some() => {
+                            // Objects are described by their fields table (a string
+                            // or an object, such as `SecretEntry`, is described here).
+                            Some(n) if only_fields(schema, i) => {
                                 format!("`{n}` mappings")
                             }
                             _ => type_text(schema, i),
