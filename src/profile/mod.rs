@@ -56,6 +56,9 @@ pub(crate) struct Catalog {
     /// it does not compile (the error is then the same for every Task).
     reads: BTreeMap<String, Option<Vec<String>>>,
     cache: Mutex<BTreeMap<(String, String), LayerResult>>,
+    /// Merged profiles, by the addresses of the layers they were merged from (in chain
+    /// order); each entry holds those layers, so no address is reused while it is cached.
+    merged: Mutex<BTreeMap<Vec<usize>, MergedEntry>>,
 }
 
 /// Most cached profile results: far more than the distinct profiles of a run, few enough
@@ -63,6 +66,9 @@ pub(crate) struct Catalog {
 const CACHE_ENTRIES: usize = 1024;
 
 type LayerResult = Result<Arc<Layer>, Vec<Diagnostic>>;
+type ProfileResult = Result<Arc<Profile>, Vec<Diagnostic>>;
+/// A merged profile and the layers (in chain order) it was merged from.
+type MergedEntry = (Vec<Arc<Layer>>, ProfileResult);
 
 /// One profile's rendered document, decoded.
 #[derive(Debug)]
@@ -124,7 +130,7 @@ pub(crate) fn for_task(
         task: &doc.value,
         vars,
     };
-    catalog.load(name, ctx).map(Arc::new).map_err(|errors| {
+    catalog.load(name, ctx).map_err(|errors| {
         let span = doc.spans.value("/profile");
         errors
             .into_iter()
@@ -210,6 +216,7 @@ impl Catalog {
             templates,
             reads,
             cache: Mutex::default(),
+            merged: Mutex::default(),
         }
     }
 
@@ -223,7 +230,7 @@ impl Catalog {
         &self,
         name: &str,
         ctx: TemplateContext<'_>,
-    ) -> Result<Profile, Vec<Diagnostic>> {
+    ) -> ProfileResult {
         let mut chain: Vec<(String, Arc<Layer>)> = Vec::new();
         let mut next = Some(name.to_owned());
         while let Some(current) = next.take() {
@@ -254,14 +261,24 @@ impl Catalog {
                 .or_else(|| (current != DEFAULT).then(|| DEFAULT.to_owned()));
             chain.push((current, layer));
         }
+        let key: Vec<usize> = chain.iter().map(|(_, l)| Arc::as_ptr(l) as usize).collect();
+        if let Some((_, hit)) = self.merged.lock().expect("profile cache lock").get(&key) {
+            return hit.clone();
+        }
         let profile = merge_chain(name, &chain);
         // Patch fields no profile may set are refused whatever the Task.
         let refused = policy::check_profile(&profile);
-        if refused.is_empty() {
-            Ok(profile)
+        let result = if refused.is_empty() {
+            Ok(Arc::new(profile))
         } else {
             Err(refused)
+        };
+        let mut merged = self.merged.lock().expect("profile cache lock");
+        if merged.len() < CACHE_ENTRIES {
+            let layers = chain.into_iter().map(|(_, l)| l).collect();
+            merged.insert(key, (layers, result.clone()));
         }
+        result
     }
 
     fn unknown(&self, name: &str) -> Diagnostic {
@@ -308,24 +325,38 @@ impl Catalog {
     }
 
     /// The values of the variables template `name` reads, as one string: equal strings
-    /// render equal profiles.
+    /// render equal profiles. Each read path (`task.function.image`, `vars.zone`, `name`) is
+    /// followed in place and its value written as JSON (`undefined` when it is absent).
     fn input_key(&self, name: &str, ctx: TemplateContext<'_>) -> String {
         let Some(Some(reads)) = self.reads.get(name) else {
             return String::new();
         };
-        let root = serde_json::json!({
-            "task": ctx.task,
-            "name": ctx.task.get("name"),
-            "project": ctx.task.get("project"),
-            "action": ctx.task.get("action"),
-            "vars": ctx.vars,
-        });
         let mut key = String::new();
         for path in reads {
-            let value = path.split('.').try_fold(&root, |v, segment| v.get(segment));
             key.push_str(path);
             key.push('=');
-            key.push_str(&value.map_or_else(|| "undefined".into(), Value::to_string));
+            let mut segments = path.split('.');
+            let follow = |v: &Value, rest: std::str::Split<'_, char>| {
+                rest.into_iter()
+                    .try_fold(v, |v, s| v.get(s))
+                    .map(Value::to_string)
+            };
+            let value = match segments.next().unwrap_or_default() {
+                "task" => follow(ctx.task, segments),
+                top @ ("name" | "project" | "action") => {
+                    ctx.task.get(top).and_then(|v| follow(v, segments))
+                }
+                "vars" => match segments.next() {
+                    None => serde_json::to_string(ctx.vars).ok(),
+                    Some(var) => ctx
+                        .vars
+                        .get(var)
+                        .filter(|_| segments.next().is_none())
+                        .map(|v| Value::from(v.as_str()).to_string()),
+                },
+                _ => None,
+            };
+            key.push_str(value.as_deref().unwrap_or("undefined"));
             key.push('\n');
         }
         key
@@ -353,7 +384,7 @@ impl Catalog {
             vars: &vars,
         };
         self.names()
-            .map(|n| (n.to_owned(), self.load(n, ctx).map(|p| p.description)))
+            .map(|n| (n.to_owned(), self.load(n, ctx).map(|p| p.description.clone())))
             .collect()
     }
 }
@@ -740,7 +771,7 @@ mod tests {
         catalog: &Catalog,
         name: &str,
         vars: &[(&str, &str)],
-    ) -> Result<Profile, Vec<Diagnostic>> {
+    ) -> ProfileResult {
         let task = ctx_task();
         let vars: BTreeMap<String, String> = vars
             .iter()
@@ -781,6 +812,28 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_profile_field_is_the_profile_s() {
+        let errors = load_with(&user(&[("p", "defaults: {}\n")]), "p", &[]).unwrap_err();
+        assert_eq!(errors[0].kind.code(), "schema::missing_field");
+        assert_eq!(errors[0].labels[0].text, "this profile has no `description`");
+    }
+
+    #[test]
+    fn tasks_with_the_same_template_inputs_share_one_merged_profile() {
+        let catalog = user(&[(
+            "p",
+            "description: d\ndefaults: {labels: {zone: {{ vars.zone }}}}\n",
+        )]);
+        let a = load_with(&catalog, "p", &[("zone", "a")]).unwrap();
+        let again = load_with(&catalog, "p", &[("zone", "a")]).unwrap();
+        let b = load_with(&catalog, "p", &[("zone", "b")]).unwrap();
+        assert!(Arc::ptr_eq(&a, &again));
+        assert!(!Arc::ptr_eq(&a, &b));
+        assert_eq!(a.defaults["labels"]["zone"], "a");
+        assert_eq!(b.defaults["labels"]["zone"], "b");
+    }
+
+    #[test]
     fn a_profile_is_rendered_once_per_distinct_input_it_reads() {
         // reads only `vars`: one result for every Task
         let reads_vars = user(&[("p", "defaults: {labels: {zone: {{ vars.zone }}}}\n")]);
@@ -797,7 +850,7 @@ mod tests {
         );
     }
 
-    fn code(r: Result<Profile, Vec<Diagnostic>>) -> &'static str {
+    fn code(r: ProfileResult) -> &'static str {
         r.unwrap_err()[0].kind.code()
     }
 

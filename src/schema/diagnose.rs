@@ -235,7 +235,8 @@ pub(super) fn diagnose(c: &Compiled, doc: &Document, err: &ValidationError<'_>) 
             });
             d = if pointer.is_empty() {
                 let start = doc.spans.value("").start;
-                d.at(file, start..start, format!("this Task has no `{name}`"))
+                let this = c.root.replacen("the ", "this ", 1);
+                d.at(file, start..start, format!("{this} has no `{name}`"))
             } else {
                 d.at(file, key_span, format!("`{name}` is missing here"))
             };

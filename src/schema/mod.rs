@@ -32,10 +32,15 @@ pub(crate) struct Compiled {
 static PROFILE: LazyLock<Compiled> = LazyLock::new(|| compile("the profile", PROFILE_SCHEMA));
 static TASK: LazyLock<Compiled> = LazyLock::new(|| compile("the Task", TASK_SCHEMA));
 
+/// Regular expressions compiled once for both schemas: the profile schema repeats most of
+/// the Task schema's `pattern`s (its `defaults` and `enforce` take Task parameters).
+static PATTERNS: LazyLock<jsonschema::PatternCache> = LazyLock::new(jsonschema::PatternCache::new);
+
 fn compile(root: &'static str, text: &str) -> Compiled {
     let schema: Value = serde_json::from_str(text).expect("checked-in schemas are JSON");
     let validator = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
+        .with_pattern_cache(PATTERNS.clone())
         .build(&schema)
         .expect("checked-in schemas compile");
     Compiled {
