@@ -23,9 +23,11 @@ esac
 GEN="${GEN:-../shared/bench-peers/gen_tasks.py}"
 command -v valgrind >/dev/null || { echo "instructions.sh: valgrind is not installed" >&2; exit 2; }
 
+# $CARGO_TARGET_DIR when set (CI keeps a release target folder in its cache).
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 cargo build --release --locked --quiet
-BIN=target/release/taskrender
-DIR=target/instructions
+BIN="$TARGET_DIR/release/taskrender"
+DIR="$TARGET_DIR/instructions"
 if [ ! -d "$DIR/tasks-1000" ]; then
   rm -rf "$DIR"
   mkdir -p "$DIR/tasks-1"

@@ -23,12 +23,7 @@ pub(crate) fn stream(outputs: &[Artifact], dockerfiles: bool) -> String {
 }
 
 /// What stdout mode says on stderr when it leaves Dockerfiles out (empty when none).
-pub(crate) fn dockerfile_note(outputs: &[Artifact]) -> String {
-    let tasks: Vec<&str> = outputs
-        .iter()
-        .filter(|o| o.dockerfile)
-        .map(|o| o.task.as_str())
-        .collect();
+pub(crate) fn dockerfile_note(tasks: &[String]) -> String {
     if tasks.is_empty() {
         return String::new();
     }

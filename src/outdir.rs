@@ -805,7 +805,9 @@ const STAGING_PREFIX: &str = ".taskrender-staging-";
 /// file system is synced again.
 pub(crate) struct Staging {
     out: OutDir,
-    root_created: bool,
+    /// The folders of `DIR`'s path this run created (`DIR` first, then its missing
+    /// parents): removed again, when empty, however the run ends.
+    created: Vec<PathBuf>,
     dir: Dir,
     name: String,
     /// Path under `DIR` → (staged name, length), in the order staged.
@@ -815,14 +817,19 @@ pub(crate) struct Staging {
 impl Staging {
     /// Locks `dir` (creating it) and creates an empty staging folder in it.
     pub(crate) fn open(dir: &Path) -> Result<Self, Diagnostic> {
-        let root_created = std::fs::symlink_metadata(plain(dir)).is_err();
+        let created: Vec<PathBuf> = dir
+            .ancestors()
+            .filter(|p| !p.as_os_str().is_empty())
+            .take_while(|p| std::fs::symlink_metadata(plain(p)).is_err())
+            .map(Path::to_path_buf)
+            .collect();
         let out = OutDir::open_for_write(dir)?;
         out.clean_temporaries();
         let fail = |e: &io::Error| write_error(dir, &e.to_string());
         let (dir, name) = create_staging(&out.root).map_err(|e| fail(&e))?;
         Ok(Self {
             out,
-            root_created,
+            created,
             dir,
             name,
             files: Vec::new(),
@@ -947,13 +954,12 @@ impl Drop for Staging {
             }
         }
         let _ = self.out.root.remove_dir(&self.name);
-        if self.root_created {
-            // Only an empty folder is removed: nothing of the run is left, nor was anything
-            // there before.
-            if let Ok(std) = std::fs::read_dir(plain(&self.out.shown))
-                && std.count() == 0
-            {
-                let _ = std::fs::remove_dir(plain(&self.out.shown));
+        // Only empty folders are removed, deepest first: nothing of the run is left, nor was
+        // anything there before.
+        for folder in &self.created {
+            let empty = std::fs::read_dir(plain(folder)).is_ok_and(|mut d| d.next().is_none());
+            if !empty || std::fs::remove_dir(plain(folder)).is_err() {
+                break;
             }
         }
     }

@@ -212,38 +212,49 @@ struct Waiting {
 
 impl Across {
     fn batch(&mut self, per_file: Vec<FileResult>, threads: usize, sink: &mut dyn Sink) {
+        /// A file of the batch: rendered now (its diagnostics and how many of `stages` are
+        /// its), or waiting for every build of the run.
+        enum Turn {
+            Now(Vec<Diagnostic>, usize),
+            Wait(Vec<Diagnostic>, Vec<Stage>),
+        }
         for file in &per_file {
             self.builds.add(file);
         }
         let mut stages = Vec::new();
-        // Per file: its diagnostics, and how many of `stages` are its.
-        let mut files = Vec::with_capacity(per_file.len());
+        let mut turns = Vec::with_capacity(per_file.len());
         for file in per_file {
             self.tasks += file.tasks;
             for id in &file.ids {
                 self.name(id);
             }
             if file.stages.iter().any(|s| s.resolved.image_from.is_some()) {
-                self.waiting.push(Waiting {
-                    diagnostics_at: self.diagnostics.len(),
-                    mark: sink.mark(),
-                    diagnostics: file.diagnostics,
-                    stages: file.stages,
-                });
-                continue;
+                turns.push(Turn::Wait(file.diagnostics, file.stages));
+            } else {
+                turns.push(Turn::Now(file.diagnostics, file.stages.len()));
+                stages.extend(file.stages);
             }
-            files.push((file.diagnostics, file.stages.len()));
-            stages.extend(file.stages);
         }
         let mut rendered = par_map(&stages, threads, render_stage).into_iter();
         drop(stages);
-        for (diagnostics, count) in files {
-            self.diagnostics.extend(diagnostics);
-            for artifacts in rendered.by_ref().take(count) {
-                match artifacts {
-                    Ok(artifacts) => sink.push(artifacts),
-                    Err(errors) => self.diagnostics.extend(errors),
+        // In file order, so that a waiting file keeps its place after the files before it.
+        for turn in turns {
+            match turn {
+                Turn::Now(diagnostics, count) => {
+                    self.diagnostics.extend(diagnostics);
+                    for artifacts in rendered.by_ref().take(count) {
+                        match artifacts {
+                            Ok(artifacts) => sink.push(artifacts),
+                            Err(errors) => self.diagnostics.extend(errors),
+                        }
+                    }
                 }
+                Turn::Wait(diagnostics, stages) => self.waiting.push(Waiting {
+                    diagnostics_at: self.diagnostics.len(),
+                    mark: sink.mark(),
+                    diagnostics,
+                    stages,
+                }),
             }
         }
     }

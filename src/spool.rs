@@ -1,7 +1,9 @@
 //! Rendered bytes for stdout, held until the run is known to be valid (nothing is printed
 //! when any input is invalid): in memory up to [`MEMORY_BYTES`], then in an anonymous
 //! temporary file (deleted by the system when the process ends, however it ends), so that
-//! memory stays bounded whatever the size of the output.
+//! memory stays bounded whatever the size of the output. When no temporary file can be
+//! created (`$TMPDIR` read-only or missing), the bytes stay in memory, as they always did
+//! before the spool existed: a valid run never fails for want of a temporary file.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -10,16 +12,34 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 pub(crate) const MEMORY_BYTES: usize = 8 << 20;
 
 /// The bytes for stdout of a run, in order.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Spool {
+    /// Creates the temporary file (`tempfile::tempfile`; a stand-in in tests).
+    temp: fn() -> io::Result<File>,
     memory: Vec<u8>,
     file: Option<File>,
     /// Bytes in `file`.
     spilled: u64,
+    /// No temporary file could be created: everything stays in memory.
+    memory_only: bool,
     /// Bytes that go at a place reached earlier (`insert`), in increasing order of place.
     inserts: Vec<(u64, Vec<u8>)>,
     /// The first failure to spool; the run reports it instead of printing.
     error: Option<io::Error>,
+}
+
+impl Default for Spool {
+    fn default() -> Self {
+        Self {
+            temp: tempfile::tempfile,
+            memory: Vec::new(),
+            file: None,
+            spilled: 0,
+            memory_only: false,
+            inserts: Vec::new(),
+            error: None,
+        }
+    }
 }
 
 impl Spool {
@@ -35,6 +55,7 @@ impl Spool {
         }
         self.memory.extend_from_slice(bytes);
         if self.memory.len() >= MEMORY_BYTES
+            && !self.memory_only
             && let Err(e) = self.spill()
         {
             self.error = Some(e);
@@ -43,10 +64,14 @@ impl Spool {
     }
 
     fn spill(&mut self) -> io::Result<()> {
-        let file = match &mut self.file {
-            Some(file) => file,
-            None => self.file.insert(tempfile::tempfile()?),
-        };
+        if self.file.is_none() {
+            let Ok(file) = (self.temp)() else {
+                self.memory_only = true;
+                return Ok(());
+            };
+            self.file = Some(file);
+        }
+        let file = self.file.as_mut().expect("created above");
         file.write_all(&self.memory)?;
         self.spilled += self.memory.len() as u64;
         self.memory.clear();
@@ -125,6 +150,21 @@ mod tests {
         let mut out = Vec::new();
         spool.copy_to(&mut out).unwrap();
         out
+    }
+
+    #[test]
+    fn stays_in_memory_when_no_temporary_file_can_be_made() {
+        let mut spool = Spool {
+            temp: || Err(io::Error::other("read-only file system")),
+            ..Spool::default()
+        };
+        let chunk = vec![b'x'; MEMORY_BYTES / 2 + 1];
+        for _ in 0..3 {
+            spool.write(&chunk);
+        }
+        assert!(spool.error().is_none());
+        assert!(!spool.spilled());
+        assert_eq!(copied(&spool), chunk.repeat(3));
     }
 
     #[test]

@@ -104,8 +104,8 @@ fn spool_error(e: &std::io::Error) -> Diagnostic {
 struct ToStdout {
     dockerfiles: bool,
     spool: Spool,
-    /// Build Tasks' Dockerfile artifacts, in input order.
-    builds: Vec<Artifact>,
+    /// The build Tasks whose Dockerfile was left out, in input order (names only).
+    builds: Vec<String>,
     /// Per mark: the spool's length and the number of `builds` then.
     marks: Vec<(u64, usize)>,
     /// Dockerfile artifacts `fill` inserted so far.
@@ -116,8 +116,9 @@ impl Sink for ToStdout {
     fn push(&mut self, artifacts: Vec<Artifact>) {
         self.spool
             .write(emit::stream(&artifacts, self.dockerfiles).as_bytes());
-        self.builds
-            .extend(artifacts.into_iter().filter(|a| a.dockerfile));
+        if !self.dockerfiles {
+            self.builds.extend(dockerfile_tasks(artifacts));
+        }
     }
     fn mark(&mut self) -> usize {
         self.marks.push((self.spool.len(), self.builds.len()));
@@ -127,11 +128,23 @@ impl Sink for ToStdout {
         let (at, builds_at) = self.marks[mark];
         self.spool
             .insert(at, emit::stream(&artifacts, self.dockerfiles).into_bytes());
-        let builds: Vec<Artifact> = artifacts.into_iter().filter(|a| a.dockerfile).collect();
+        let builds: Vec<String> = if self.dockerfiles {
+            Vec::new()
+        } else {
+            dockerfile_tasks(artifacts).collect()
+        };
         let at = builds_at + self.filled;
         self.filled += builds.len();
         self.builds.splice(at..at, builds);
     }
+}
+
+/// The Tasks of the Dockerfiles among `artifacts`.
+fn dockerfile_tasks(artifacts: Vec<Artifact>) -> impl Iterator<Item = String> {
+    artifacts
+        .into_iter()
+        .filter(|a| a.dockerfile)
+        .map(|a| a.task)
 }
 
 /// The files for `-o DIR`, staged inside `DIR` as they come (the folder is opened with

@@ -226,11 +226,7 @@ impl Catalog {
     }
 
     /// Loads profile `name` for a Task: renders it and what it extends, checks and merges them.
-    pub(crate) fn load(
-        &self,
-        name: &str,
-        ctx: TemplateContext<'_>,
-    ) -> ProfileResult {
+    pub(crate) fn load(&self, name: &str, ctx: TemplateContext<'_>) -> ProfileResult {
         let mut chain: Vec<(String, Arc<Layer>)> = Vec::new();
         let mut next = Some(name.to_owned());
         while let Some(current) = next.take() {
@@ -384,7 +380,12 @@ impl Catalog {
             vars: &vars,
         };
         self.names()
-            .map(|n| (n.to_owned(), self.load(n, ctx).map(|p| p.description.clone())))
+            .map(|n| {
+                (
+                    n.to_owned(),
+                    self.load(n, ctx).map(|p| p.description.clone()),
+                )
+            })
             .collect()
     }
 }
@@ -767,11 +768,7 @@ mod tests {
         json!({"name": "train", "project": "demo", "action": "job"})
     }
 
-    fn load_with(
-        catalog: &Catalog,
-        name: &str,
-        vars: &[(&str, &str)],
-    ) -> ProfileResult {
+    fn load_with(catalog: &Catalog, name: &str, vars: &[(&str, &str)]) -> ProfileResult {
         let task = ctx_task();
         let vars: BTreeMap<String, String> = vars
             .iter()
@@ -815,7 +812,10 @@ mod tests {
     fn a_missing_profile_field_is_the_profile_s() {
         let errors = load_with(&user(&[("p", "defaults: {}\n")]), "p", &[]).unwrap_err();
         assert_eq!(errors[0].kind.code(), "schema::missing_field");
-        assert_eq!(errors[0].labels[0].text, "this profile has no `description`");
+        assert_eq!(
+            errors[0].labels[0].text,
+            "this profile has no `description`"
+        );
     }
 
     #[test]

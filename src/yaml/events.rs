@@ -59,6 +59,8 @@ pub(super) fn parse(file: &Arc<SourceFile>) -> Option<Vec<Document>> {
     let mut spans = SpanIndex::default();
     let mut pointer = String::new();
     let mut scalar_bytes = 0usize;
+    // Every document counts, the empty ones too (`---` alone): the reference's limit does.
+    let mut starts = 0usize;
     for (count, item) in parser.enumerate() {
         let (event, span) = item.ok()?;
         if count > MAX_EVENTS {
@@ -67,7 +69,8 @@ pub(super) fn parse(file: &Arc<SourceFile>) -> Option<Vec<Document>> {
         match event {
             Event::StreamStart | Event::StreamEnd => {}
             Event::DocumentStart(_, version) => {
-                if version.is_some() || documents.len() >= MAX_DOCUMENTS {
+                starts += 1;
+                if version.is_some() || starts > MAX_DOCUMENTS {
                     return None;
                 }
                 root = None;
@@ -401,9 +404,11 @@ mod tests {
             "a: [\n",
             "%YAML 1.1\n---\na: 1\n",
             format!("{}{}", "[".repeat(40), "]".repeat(40)).as_str(),
+            // more documents than the limit, most of them empty
+            format!("a: 1\n{}", "---\n".repeat(MAX_DOCUMENTS + 1)).as_str(),
         ] {
             let file = SourceFile::new("t.yaml", text);
-            assert!(parse(&file).is_none(), "accepted:\n{text}");
+            assert!(parse(&file).is_none(), "accepted:\n{text:.80}");
         }
     }
 

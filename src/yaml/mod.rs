@@ -694,6 +694,9 @@ mod tests {
             err.to_string(),
             "YAML safety limit exceeded: more than 10000 documents in one file"
         );
+        // empty documents count too, whichever parser reads the file
+        let text = format!("a: 1\n{}", "---\n".repeat(10_001));
+        assert_eq!(parse_str(&text).unwrap_err().kind.code(), "yaml::limit");
     }
 
     #[test]

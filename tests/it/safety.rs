@@ -468,6 +468,21 @@ fn a_failed_run_leaves_no_unlisted_file() {
     assert!(ran.stderr.contains("out/b`"), "{}", ran.stderr);
 }
 
+/// An invalid input after valid ones: `-o` leaves no trace, not even the folders of `DIR`'s
+/// path it had to create, and the folders that were there stay.
+#[test]
+fn a_failed_run_creates_no_folder() {
+    let dir = setup();
+    let d = dir.path();
+    write(d, "tasks/a.yaml", &job("a"));
+    write(d, "tasks/b.yaml", "name: b\naction: job\n");
+    fs::create_dir(d.join("x")).unwrap();
+    let ran = run(d, &["render", "tasks", "-o", "x/y/z/out"]);
+    assert_eq!(ran.code, Some(1), "{ran:?}");
+    assert!(d.join("x").is_dir());
+    assert!(!d.join("x/y").exists(), "{}", ran.stderr);
+}
+
 /// Items 8 and 10: a run killed at any point leaves every rendered file in the manifest
 /// and a `kustomization.yaml` (if any) listing only files that exist; the next run
 /// removes the killed run's temporary files.
