@@ -73,7 +73,7 @@ pub(crate) fn write_files(
     out.check_target(MANIFEST)?;
     let current: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
     // Before the first file: an interrupted run's files are then known to --prune and diff.
-    out.write_manifest(previous.union(&current))?;
+    out.write_manifest(previous.union(&current).map(String::as_str))?;
     let mut report = WriteReport::default();
     let (last, first): (Vec<&FileOut>, Vec<&FileOut>) =
         files.iter().partition(|f| f.path == KUSTOMIZATION);
@@ -94,7 +94,7 @@ pub(crate) fn write_files(
             owned.insert(old.clone());
         }
     }
-    out.write_manifest(owned.iter())?;
+    out.write_manifest(owned.iter().map(String::as_str))?;
     Ok(report)
 }
 
@@ -489,10 +489,7 @@ impl OutDir {
             .collect())
     }
 
-    fn write_manifest<'a>(
-        &self,
-        paths: impl Iterator<Item = &'a String>,
-    ) -> Result<(), Diagnostic> {
+    fn write_manifest<'a>(&self, paths: impl Iterator<Item = &'a str>) -> Result<(), Diagnostic> {
         let mut text = String::from(
             "# Files written by `taskrender render -o`; `--prune` deletes those it no longer renders.\n",
         );
@@ -810,8 +807,9 @@ pub(crate) struct Staging {
     created: Vec<PathBuf>,
     dir: Dir,
     name: String,
-    /// Path under `DIR` → (staged name, length), in the order staged.
-    files: Vec<(String, String, u64)>,
+    /// (Path under `DIR`, length), in the order staged; a file's staged name is its
+    /// index in hexadecimal ([`staged_name`]).
+    files: Vec<(String, u64)>,
 }
 
 impl Staging {
@@ -838,7 +836,7 @@ impl Staging {
 
     /// Writes `content` for `rel` (relative to `DIR`) into the staging folder.
     pub(crate) fn stage(&mut self, rel: &str, content: &[u8]) -> Result<(), Diagnostic> {
-        let staged = format!("{:x}", self.files.len());
+        let staged = staged_name(self.files.len());
         let write = || -> Result<(), Problem> {
             if content.len() as u64 > MAX_FILE_BYTES {
                 return Err(too_large());
@@ -853,8 +851,7 @@ impl Staging {
             Ok(())
         };
         write().map_err(|p| self.out.refusal(rel, Access::Write, &p))?;
-        self.files
-            .push((rel.to_owned(), staged, content.len() as u64));
+        self.files.push((rel.to_owned(), content.len() as u64));
         Ok(())
     }
 
@@ -862,46 +859,52 @@ impl Staging {
     /// checks, manifest first, `kustomization.yaml` last, files already right untouched,
     /// `prune`).
     pub(crate) fn publish(mut self, prune: bool) -> Result<WriteReport, Diagnostic> {
-        let mut files = std::mem::take(&mut self.files);
+        let mut files: Vec<(String, usize, u64)> = std::mem::take(&mut self.files)
+            .into_iter()
+            .enumerate()
+            .map(|(index, (rel, len))| (rel, index, len))
+            .collect();
+        // `kustomization.yaml` last; the others in path order, one Task folder after another.
+        files.sort_by(|a, b| (a.0 == KUSTOMIZATION, &a.0).cmp(&(b.0 == KUSTOMIZATION, &b.0)));
         let out = &self.out;
         let previous = out.manifest()?;
         for (rel, _, _) in &files {
             out.check_target(rel)?;
         }
         out.check_target(MANIFEST)?;
-        let current: BTreeSet<String> = files.iter().map(|(rel, _, _)| rel.clone()).collect();
-        out.write_manifest(previous.union(&current))?;
+        // Borrowed, not copied: a large run has hundreds of thousands of paths.
+        let current: BTreeSet<&str> = files.iter().map(|(rel, _, _)| rel.as_str()).collect();
+        let previous: BTreeSet<&str> = previous.iter().map(String::as_str).collect();
+        out.write_manifest(previous.union(&current).copied())?;
         // Every staged byte on disk before any rename.
-        sync_all(&self.out, &self.dir, &files)
+        sync_all(&self.out, &self.dir, files.len())
             .map_err(|e| out.refusal(&self.name, Access::Write, &e.into()))?;
-        // `kustomization.yaml` last; the others in path order, one Task folder after another.
-        files.sort_by(|a, b| (a.0 == KUSTOMIZATION, &a.0).cmp(&(b.0 == KUSTOMIZATION, &b.0)));
         let mut report = WriteReport::default();
         let mut folder: Option<(String, Dir)> = None;
-        for (rel, staged, len) in &files {
+        for (rel, index, len) in &files {
             let moved = self
-                .place(rel, staged, *len, &mut folder)
+                .place(rel, &staged_name(*index), *len, &mut folder)
                 .map_err(|p| out.refusal(rel, Access::Write, &p))?;
             if moved {
                 report.written += 1;
             }
         }
         drop(folder);
-        sync_all(&self.out, &self.out.root, &[])
+        sync_all(&self.out, &self.out.root, 0)
             .map_err(|e| out.refusal(".", Access::Write, &e.into()))?;
         let mut owned = current.clone();
         for old in previous.difference(&current) {
             if prune {
                 match out.prune(old)? {
-                    Pruned::Deleted => report.pruned.push(old.clone()),
+                    Pruned::Deleted => report.pruned.push((*old).to_owned()),
                     Pruned::Absent => {}
-                    Pruned::Kept(reason) => report.kept.push((old.clone(), reason)),
+                    Pruned::Kept(reason) => report.kept.push(((*old).to_owned(), reason)),
                 }
             } else if out.stale_kind(old) == (Kind::File, false) {
-                owned.insert(old.clone());
+                owned.insert(old);
             }
         }
-        out.write_manifest(owned.iter())?;
+        out.write_manifest(owned.into_iter())?;
         Ok(report)
     }
 
@@ -999,21 +1002,26 @@ fn create_staging(root: &Dir) -> io::Result<(Dir, String)> {
     ))
 }
 
+/// The name of the `index`th staged file in the staging folder.
+fn staged_name(index: usize) -> String {
+    format!("{index:x}")
+}
+
 /// Makes the writes under `dir` durable: on Linux one `syncfs` of its file system (which
-/// also covers every rename before it); elsewhere an `fsync` of each staged file of `files`
-/// (path, name in `dir`, length), and of `dir`.
-fn sync_all(out: &OutDir, dir: &Dir, files: &[(String, String, u64)]) -> io::Result<()> {
+/// also covers every rename before it); elsewhere an `fsync` of each of the `staged` files
+/// of `dir` ([`staged_name`] 0, 1, …), and of `dir`.
+fn sync_all(out: &OutDir, dir: &Dir, staged: usize) -> io::Result<()> {
     #[cfg(target_os = "linux")]
     {
         // The lock's handle: a real descriptor of `DIR` (cap-std's may be `O_PATH`).
-        let _ = (dir, files);
+        let _ = (dir, staged);
         rustix::fs::syncfs(&out.lock).map_err(io::Error::from)
     }
     #[cfg(not(target_os = "linux"))]
     {
         let _ = out;
-        for (_, name, _) in files {
-            dir.open(name)?.sync_all()?;
+        for index in 0..staged {
+            dir.open(staged_name(index))?.sync_all()?;
         }
         // A folder cannot be synced everywhere (Windows): best effort.
         let mut options = OpenOptions::new();

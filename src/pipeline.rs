@@ -121,7 +121,7 @@ impl Sink for Outputs {
 
 /// Files read, parsed, resolved and rendered at a time: what bounds memory (the artifacts
 /// go to the sink after each batch), with enough files to keep every worker busy.
-const BATCH_FILES: usize = 512;
+const BATCH_FILES: usize = 256;
 
 /// Runs the stages over every input of `request`, in batches of files, giving the
 /// artifacts to `sink` in input order. Diagnostics (and their order) are those of a run
@@ -182,7 +182,7 @@ pub(crate) fn run_into(request: &Request, stdin: &mut dyn Read, sink: &mut dyn S
 struct Across {
     builds: Builds,
     /// Every Task name so far: where it was first named, for [`collisions`].
-    names: BTreeMap<String, FirstNamed>,
+    names: BTreeMap<Box<str>, FirstNamed>,
     /// Diagnostics in file order, but for the files waiting in `waiting`.
     diagnostics: Vec<Diagnostic>,
     /// Tasks named twice, reported after every file's diagnostics.
@@ -193,12 +193,14 @@ struct Across {
     tasks: usize,
 }
 
-/// Where a Task name was first seen.
+/// Where a Task name was first seen: one per Task of the run, so kept small.
 struct FirstNamed {
-    file: String,
-    line: usize,
-    col: usize,
-    namespace: Option<String>,
+    /// Its action (`job`, `serve`, …), for a Task that runs its image by mistake.
+    action: &'static str,
+    file: Box<str>,
+    line: u32,
+    col: u32,
+    namespace: Option<Box<str>>,
 }
 
 /// A file whose rendering waits for the end of the run.
@@ -261,17 +263,19 @@ impl Across {
 
     /// Checks a Task's name against those seen before.
     fn name(&mut self, id: &TaskId) {
-        if let Some(first) = self.names.get(&id.name) {
+        if let Some(first) = self.names.get(id.name.as_str()) {
             self.collisions.push(collision(id, first));
         } else {
             let (line, col) = id.origin.file.line_col(id.origin.name_span.start);
+            let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
             self.names.insert(
-                id.name.clone(),
+                id.name.as_str().into(),
                 FirstNamed {
-                    file: id.origin.file.name.clone(),
-                    line,
-                    col,
-                    namespace: id.namespace.clone(),
+                    action: id.action,
+                    file: id.origin.file.name.as_str().into(),
+                    line: small(line),
+                    col: small(col),
+                    namespace: id.namespace.as_deref().map(Into::into),
                 },
             );
         }
@@ -288,7 +292,7 @@ impl Across {
             let mut diags = waiting.diagnostics;
             let mut stages = Vec::new();
             for mut stage in waiting.stages {
-                match link(&mut stage, &self.builds) {
+                match link(&mut stage, &self.builds, &self.names) {
                     Ok(()) => stages.push(stage),
                     Err(d) => diags.push(d),
                 }
@@ -321,6 +325,7 @@ struct Context<'a> {
 #[derive(Debug)]
 struct TaskId {
     name: String,
+    action: &'static str,
     namespace: Option<String>,
     origin: Origin,
 }
@@ -347,39 +352,31 @@ struct FileResult {
 #[derive(Default)]
 struct Builds {
     images: BTreeMap<String, Option<String>>,
-    others: BTreeMap<String, &'static str>,
 }
 
 impl Builds {
-    /// Adds the Tasks of the next file.
+    /// Adds the build Tasks of the next file.
     fn add(&mut self, file: &FileResult) {
         for name in &file.failed_builds {
             self.images.entry(name.clone()).or_insert(None);
         }
         for stage in &file.stages {
             let plan = &stage.resolved.plan;
-            match &plan.workload {
-                crate::plan::Workload::Build { build, .. } => {
-                    self.images
-                        .entry(plan.name.clone())
-                        .or_insert_with(|| Some(build.destination.clone()));
-                }
-                crate::plan::Workload::Job(_) => {
-                    self.others.insert(plan.name.clone(), "job");
-                }
-                crate::plan::Workload::Serve { .. } => {
-                    self.others.insert(plan.name.clone(), "serve");
-                }
-                crate::plan::Workload::Deploy { .. } => {
-                    self.others.insert(plan.name.clone(), "deploy");
-                }
+            if let crate::plan::Workload::Build { build, .. } = &plan.workload {
+                self.images
+                    .entry(plan.name.clone())
+                    .or_insert_with(|| Some(build.destination.clone()));
             }
         }
     }
 }
 
 /// Fills in the image of a Task that runs a build's (`function.image_from`).
-fn link(stage: &mut Stage, builds: &Builds) -> Result<(), Diagnostic> {
+fn link(
+    stage: &mut Stage,
+    builds: &Builds,
+    tasks: &BTreeMap<Box<str>, FirstNamed>,
+) -> Result<(), Diagnostic> {
     let Some(from) = &stage.resolved.image_from else {
         return Ok(());
     };
@@ -400,14 +397,17 @@ fn link(stage: &mut Stage, builds: &Builds) -> Result<(), Diagnostic> {
             )
             .with_help("fix the build Task's errors above"));
         }
-        None => match builds.others.get(&from.build) {
-            Some(action) => format!("`{}` is a `{action}` Task, not a `build`", from.build),
+        None => match tasks.get(from.build.as_str()) {
+            Some(first) => format!(
+                "`{}` is a `{}` Task, not a `build`",
+                from.build, first.action
+            ),
             None => "no `build` Task of that name in this run".to_owned(),
         },
     };
     let mut names: Vec<&str> = builds.images.keys().map(String::as_str).collect();
     names.dedup();
-    let help = if builds.others.contains_key(&from.build) {
+    let help = if tasks.contains_key(from.build.as_str()) {
         "name a `build` Task of this run, or give the image itself as `function.image`".to_owned()
     } else if names.is_empty() {
         "render the build Task in the same command, such as `taskrender render build.yaml run.yaml`"
@@ -484,6 +484,12 @@ fn resolve_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
                 }
                 ids.push(TaskId {
                     name: resolved.plan.name.clone(),
+                    action: match resolved.plan.workload {
+                        crate::plan::Workload::Build { .. } => "build",
+                        crate::plan::Workload::Job(_) => "job",
+                        crate::plan::Workload::Serve { .. } => "serve",
+                        crate::plan::Workload::Deploy { .. } => "deploy",
+                    },
                     namespace: resolved.plan.namespace.clone(),
                     origin: resolved.origin.clone(),
                 });
@@ -563,7 +569,7 @@ fn too_large(artifacts: &[render::Artifact], origin: &Origin) -> Option<Diagnost
 /// Two Tasks with the same name and namespace would overwrite each other's objects (and
 /// share an output folder): the diagnostic for the second, `id`.
 fn collision(id: &TaskId, first: &FirstNamed) -> Diagnostic {
-    let same_ns = first.namespace == id.namespace;
+    let same_ns = first.namespace.as_deref() == id.namespace.as_deref();
     let help = if same_ns {
         "their objects would replace each other: rename one"
     } else {

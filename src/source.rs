@@ -40,8 +40,9 @@ pub(crate) enum Input {
     Path(PathBuf),
     /// Standard input, read already.
     Stdin(Vec<u8>),
-    /// A path that could not be listed (or a folder with no Task file).
-    Failed(Diagnostic),
+    /// A path that could not be listed (or a folder with no Task file); boxed, so that the
+    /// list of a large folder's paths stays small.
+    Failed(Box<Diagnostic>),
 }
 
 /// The inputs [`load`] reads, in the same order (and with the same failures), without
@@ -57,27 +58,27 @@ pub(crate) fn discover(paths: &[PathBuf], stdin: &mut dyn Read) -> Vec<Input> {
             stdin_used = true;
             inputs.push(match read_capped(stdin, "<stdin>") {
                 Ok(bytes) => Input::Stdin(bytes),
-                Err(e) => Input::Failed(e),
+                Err(e) => Input::Failed(Box::new(e)),
             });
             continue;
         }
         let display = path.display().to_string();
         match std::fs::metadata(path) {
-            Err(e) => inputs.push(Input::Failed(io_error(&display, &e))),
+            Err(e) => inputs.push(Input::Failed(Box::new(io_error(&display, &e)))),
             Ok(meta) if meta.is_dir() => {
                 let mut found = Vec::new();
                 let mut errors = Vec::new();
                 let walked = walk(path, &Root::new(path), &mut found, &mut errors);
                 let failed = !errors.is_empty();
-                inputs.extend(errors.into_iter().map(Input::Failed));
+                inputs.extend(errors.into_iter().map(|e| Input::Failed(Box::new(e))));
                 if let Err(e) = walked {
-                    inputs.push(Input::Failed(e));
+                    inputs.push(Input::Failed(Box::new(e)));
                     continue;
                 }
                 if found.is_empty() && !failed {
-                    inputs.push(Input::Failed(Diagnostic::new(ErrorKind::NoTaskFiles {
-                        path: display,
-                    })));
+                    inputs.push(Input::Failed(Box::new(Diagnostic::new(
+                        ErrorKind::NoTaskFiles { path: display },
+                    ))));
                 }
                 found.sort();
                 inputs.extend(found.into_iter().map(Input::Path));
@@ -91,7 +92,7 @@ pub(crate) fn discover(paths: &[PathBuf], stdin: &mut dyn Read) -> Vec<Input> {
 /// Reads one input of [`discover`].
 pub(crate) fn read(input: Input) -> Result<Arc<SourceFile>, Diagnostic> {
     let (name, bytes) = match input {
-        Input::Failed(e) => return Err(e),
+        Input::Failed(e) => return Err(*e),
         Input::Stdin(bytes) => ("<stdin>".to_owned(), bytes),
         Input::Path(path) => {
             let name = path.display().to_string();

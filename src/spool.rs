@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
 /// Bytes kept in memory before the spool moves to a temporary file.
-pub(crate) const MEMORY_BYTES: usize = 8 << 20;
+pub(crate) const MEMORY_BYTES: usize = 2 << 20;
 
 /// The bytes for stdout of a run, in order.
 #[derive(Debug)]
