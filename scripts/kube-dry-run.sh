@@ -28,6 +28,8 @@
 # objects of one namespace, $KUBE_DRY_RUN_JOBS in parallel, default: number of CPUs); the
 # kubectl built by scripts/apiserver.sh has a batch mode (no client-side rate limit, every
 # warning printed in order) so that each result and warning is attributed to its object.
+# Any other kubectl (e.g. the official one) is refused with exit status 2: its warnings go to
+# stderr, once each, and the objects they belong to would pass.
 #
 # Server: uses the one of $TASKRENDER_APISERVER_STATE (see scripts/apiserver.sh) when it is
 # running; otherwise starts a private one for this run and stops it at the end.

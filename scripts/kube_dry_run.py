@@ -126,6 +126,26 @@ def ensure_namespaces(objs):
         sys.stderr.write(r.stderr)
 
 
+BATCH_PROBE = {"apiVersion": "v1", "kind": "ConfigMap", "taskrenderProbe": 1,
+               "metadata": {"name": "taskrender-batch-mode-probe", "namespace": "default"}}
+
+
+def check_batch_mode():
+    """Everything below needs kubectl's batch mode (the kubectl scripts/apiserver.sh builds):
+    each warning on stdout, just before its object's result line. Any other kubectl writes
+    warnings to stderr, once each, and the objects they belong to would all pass. One object
+    with an unknown field, applied with --validate=warn, must draw its warning on stdout."""
+    r = kubectl(["apply", "--dry-run=server", "--validate=warn", "-o", "name", "-f", "-"],
+                stdin=json.dumps(BATCH_PROBE))
+    lines = r.stdout.splitlines()
+    if r.returncode == 0 and len(lines) == 2 and lines[0].startswith("Warning: ") \
+            and "taskrenderProbe" in lines[0] and lines[1] == "configmap/taskrender-batch-mode-probe":
+        return None
+    return (f"{KUBECTL} is not in batch mode (no warning on stdout for an unknown field; "
+            f"stdout {r.stdout.strip()[:200]!r}, stderr {r.stderr.strip()[:200]!r}): "
+            "use the kubectl built by scripts/apiserver.sh")
+
+
 ERROR_START = re.compile(r"^(Error from server|error:|Error:|The \S+ \"[^\"]*\" is invalid)")
 INVALID = re.compile(r'^The (\S+) "([^"]*)" is invalid')
 FILE_IN_ERROR = re.compile(r'"[^"]*/(\d{7})\.json"')
@@ -216,6 +236,10 @@ def main():
     for e in errors:
         print(f"rejected {e}")
     ensure_namespaces(objs)
+    problem = check_batch_mode()
+    if problem:
+        print(f"kube-dry-run: {problem}", file=sys.stderr)
+        sys.exit(2)
     # Chunks: the objects in order (sorted by namespace), cut every --chunk objects, and
     # spread over --jobs kubectl processes. A chunk may span namespaces (each object names
     # its own): one kubectl process per namespace made runs over many namespaces slow.
