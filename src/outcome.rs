@@ -11,6 +11,8 @@ pub const EXIT_USAGE: u8 = 2;
 /// What a run prints, and how it exits.
 #[derive(Debug, Default)]
 pub struct Outcome {
+    /// The start of stdout; a large rendered stream continues in `spool`. Only
+    /// [`crate::streams::deliver`] writes all of it.
     pub stdout: Vec<u8>,
     /// More bytes for stdout, after `stdout`: a large rendered stream, spooled.
     pub(crate) spool: Option<crate::spool::Spool>,
