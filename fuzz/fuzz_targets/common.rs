@@ -12,7 +12,9 @@ pub const NO_TERMINAL: Terminal = Terminal {
 };
 
 /// What a run printed, as the binary prints it (`streams::deliver`: a large rendered
-/// stream is spooled, and only delivery puts all of it on stdout).
+/// stream is spooled, and only delivery puts all of it on stdout). Each target reads the
+/// fields it checks.
+#[allow(dead_code)]
 pub struct Ran {
     pub stdout: Vec<u8>,
     pub stderr: String,
