@@ -867,14 +867,14 @@ impl Staging {
         // `kustomization.yaml` last; the others in path order, one Task folder after another.
         files.sort_by(|a, b| (a.0 == KUSTOMIZATION, &a.0).cmp(&(b.0 == KUSTOMIZATION, &b.0)));
         let out = &self.out;
-        let previous = out.manifest()?;
+        let listed = out.manifest()?;
         for (rel, _, _) in &files {
             out.check_target(rel)?;
         }
         out.check_target(MANIFEST)?;
         // Borrowed, not copied: a large run has hundreds of thousands of paths.
         let current: BTreeSet<&str> = files.iter().map(|(rel, _, _)| rel.as_str()).collect();
-        let previous: BTreeSet<&str> = previous.iter().map(String::as_str).collect();
+        let previous: BTreeSet<&str> = listed.iter().map(String::as_str).collect();
         out.write_manifest(previous.union(&current).copied())?;
         // Every staged byte on disk before any rename.
         sync_all(&self.out, &self.dir, files.len())

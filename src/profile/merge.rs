@@ -208,6 +208,16 @@ fn merge_into(
     }
 }
 
+/// Null, `{}` or `[]`: a value that says nothing (serializers leave such fields out).
+pub(crate) fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Object(m) => m.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
 /// Merges a patch into a Kubernetes object: mappings key by key, lists of named items
 /// (containers, env, volumes, ports…) item by item on `name`, every other list and every
 /// scalar replaced.

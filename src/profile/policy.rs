@@ -17,6 +17,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::Profile;
+use super::merge::is_empty;
 use crate::diagnostic::{Diagnostic, ErrorKind};
 use crate::yaml::Pointer;
 
@@ -800,15 +801,6 @@ fn set<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
 /// A scalar as written in a message (strings without quotes).
 fn plain(v: &Value) -> String {
     v.as_str().map_or_else(|| v.to_string(), str::to_owned)
-}
-
-fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Object(m) => m.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        _ => false,
-    }
 }
 
 #[cfg(test)]

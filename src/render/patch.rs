@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, ErrorKind, did_you_mean};
 use crate::profile::Profile;
-use crate::profile::merge::merge_patch;
+use crate::profile::merge::{is_empty, merge_patch};
 use crate::yaml::Pointer;
 
 /// Why a patch does not fit its object.
@@ -98,15 +98,6 @@ fn dropped(patch: &Value, object: &Value, pointer: &mut String) -> Option<String
             None
         }
         _ => None,
-    }
-}
-
-fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Object(m) => m.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        _ => false,
     }
 }
 
