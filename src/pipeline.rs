@@ -46,7 +46,7 @@ pub(crate) struct Rendered {
 /// Runs the stages over every input of `request`, keeping every artifact in memory.
 pub(crate) fn run(request: &Request, stdin: &mut dyn Read) -> Rendered {
     let mut outputs = Outputs::default();
-    let summary = run_into(request, stdin, &mut outputs);
+    let summary = run_into(request, stdin, &Keep, &mut outputs);
     Rendered {
         outputs: outputs.artifacts,
         diagnostics: summary.diagnostics,
@@ -59,14 +59,20 @@ pub(crate) fn run(request: &Request, stdin: &mut dyn Read) -> Rendered {
 /// artifacts are dropped as they come (`check`), so memory stays bounded.
 pub(crate) fn run_unkept(request: &Request, stdin: &mut dyn Read) -> Rendered {
     struct Drop;
-    impl Sink for Drop {
-        fn push(&mut self, _: Vec<Artifact>) {}
+    impl Sink<()> for Drop {
+        fn push(&mut self, (): ()) {}
         fn mark(&mut self) -> usize {
             0
         }
-        fn fill(&mut self, _: usize, _: Vec<Artifact>) {}
+        fn fill(&mut self, _: usize, _: Vec<()>) {}
     }
-    let summary = run_into(request, stdin, &mut Drop);
+    /// Drops each Task's artifacts in the worker that rendered them.
+    struct Forget;
+    impl Prepare for Forget {
+        type Item = ();
+        fn prepare(&self, _: Vec<Artifact>) {}
+    }
+    let summary = run_into(request, stdin, &Forget, &mut Drop);
     Rendered {
         outputs: Vec::new(),
         diagnostics: summary.diagnostics,
@@ -83,18 +89,37 @@ pub(crate) struct Summary {
     pub(crate) files: usize,
 }
 
-/// Where [`run_into`] puts the artifacts, in input order, file by file: memory stays
-/// bounded when the sink does not keep them (it spools them, or drops them for `check`).
-/// The caller publishes them only when no diagnostic is an error.
-pub(crate) trait Sink {
-    /// The artifacts of the next Tasks, in input order.
-    fn push(&mut self, artifacts: Vec<Artifact>);
-    /// The current place, for artifacts given later to [`Sink::fill`] (the Tasks of a file
+/// What the workers do with a Task's artifacts as soon as they are rendered, many Tasks at
+/// once and in any order, before [`run_into`] gives the result to its [`Sink`] in input
+/// order: keep them ([`Keep`]), or write them into a staging folder (`render -o DIR`).
+pub(crate) trait Prepare: Sync {
+    /// A Task's artifacts, prepared.
+    type Item: Send;
+    fn prepare(&self, artifacts: Vec<Artifact>) -> Self::Item;
+}
+
+/// Keeps each Task's artifacts as they are.
+pub(crate) struct Keep;
+
+impl Prepare for Keep {
+    type Item = Vec<Artifact>;
+    fn prepare(&self, artifacts: Vec<Artifact>) -> Vec<Artifact> {
+        artifacts
+    }
+}
+
+/// Where [`run_into`] puts each Task's prepared artifacts, in input order, file by file:
+/// memory stays bounded when the sink does not keep them (it spools them, stages them or
+/// drops them). The caller publishes them only when no diagnostic is an error.
+pub(crate) trait Sink<I> {
+    /// The next Task's, in input order.
+    fn push(&mut self, item: I);
+    /// The current place, for the Tasks given later to [`Sink::fill`] (the Tasks of a file
     /// that run a build's image wait for every build of the run).
     fn mark(&mut self) -> usize;
-    /// The artifacts of the place `mark` returned; called in increasing order of marks,
-    /// after every `push`.
-    fn fill(&mut self, mark: usize, artifacts: Vec<Artifact>);
+    /// The Tasks of the place `mark` returned; called in increasing order of marks, after
+    /// every `push`.
+    fn fill(&mut self, mark: usize, items: Vec<I>);
 }
 
 /// A [`Sink`] that keeps every artifact.
@@ -105,14 +130,15 @@ pub(crate) struct Outputs {
     filled: usize,
 }
 
-impl Sink for Outputs {
+impl Sink<Vec<Artifact>> for Outputs {
     fn push(&mut self, artifacts: Vec<Artifact>) {
         self.artifacts.extend(artifacts);
     }
     fn mark(&mut self) -> usize {
         self.artifacts.len()
     }
-    fn fill(&mut self, mark: usize, artifacts: Vec<Artifact>) {
+    fn fill(&mut self, mark: usize, items: Vec<Vec<Artifact>>) {
+        let artifacts: Vec<Artifact> = items.into_iter().flatten().collect();
         let at = mark + self.filled;
         self.filled += artifacts.len();
         self.artifacts.splice(at..at, artifacts);
@@ -129,7 +155,12 @@ const WINDOW: usize = 256;
 /// takes the files in input order, as they are done, for what crosses files (Task names,
 /// builds) and for the sink. Diagnostics (and their order) are those of a run over all
 /// files at once, whatever the thread count.
-pub(crate) fn run_into(request: &Request, stdin: &mut dyn Read, sink: &mut dyn Sink) -> Summary {
+pub(crate) fn run_into<P: Prepare>(
+    request: &Request,
+    stdin: &mut dyn Read,
+    prepare: &P,
+    sink: &mut dyn Sink<P::Item>,
+) -> Summary {
     let inputs = source::discover(&request.paths, stdin);
     let (profile_files, profile_errors) = source::load_profile_dirs(&request.profile_dirs);
     let catalog = Catalog::new(&profile_files);
@@ -146,9 +177,9 @@ pub(crate) fn run_into(request: &Request, stdin: &mut dyn Read, sink: &mut dyn S
         threads,
         |input| {
             let file = source::read(input)?;
-            Ok(process_file(&file, ctx))
+            Ok(process_file(&file, ctx, prepare))
         },
-        |done: Result<FileResult, Diagnostic>| match done {
+        |done: Result<FileResult<P::Item>, Diagnostic>| match done {
             Ok(file) => {
                 summary.files += 1;
                 run.take(file, sink);
@@ -159,7 +190,7 @@ pub(crate) fn run_into(request: &Request, stdin: &mut dyn Read, sink: &mut dyn S
     let mut diagnostics = load_errors;
     diagnostics.extend(profile_errors);
     summary.tasks = run.tasks;
-    diagnostics.extend(run.finish(threads, sink));
+    diagnostics.extend(run.finish(threads, prepare, sink));
     // A broken profile is reported once, however many Tasks use it.
     let mut seen = BTreeSet::new();
     diagnostics.retain(|d| {
@@ -216,7 +247,7 @@ struct Waiting {
 impl Across {
     /// Takes the next file, in input order: its names and builds, its diagnostics, and its
     /// artifacts for the sink (or keeps it for [`Across::finish`] when it waits for builds).
-    fn take(&mut self, file: FileResult, sink: &mut dyn Sink) {
+    fn take<I>(&mut self, file: FileResult<I>, sink: &mut dyn Sink<I>) {
         self.builds.add(&file);
         self.tasks += file.tasks;
         for id in &file.ids {
@@ -262,7 +293,12 @@ impl Across {
     }
 
     /// Links and renders the waiting files; returns every diagnostic in file order.
-    fn finish(mut self, threads: usize, sink: &mut dyn Sink) -> Vec<Diagnostic> {
+    fn finish<P: Prepare>(
+        mut self,
+        threads: usize,
+        prepare: &P,
+        sink: &mut dyn Sink<P::Item>,
+    ) -> Vec<Diagnostic> {
         let mut diagnostics = Vec::with_capacity(self.diagnostics.len());
         let mut rest = std::mem::take(&mut self.diagnostics).into_iter();
         let mut taken = 0;
@@ -277,15 +313,17 @@ impl Across {
                     Err(d) => diags.push(d),
                 }
             }
-            let rendered = par_map(&stages, threads, render_stage);
-            let mut artifacts = Vec::new();
+            let rendered = par_map(&stages, threads, |stage| {
+                render_stage(stage).map(|a| prepare.prepare(a))
+            });
+            let mut items = Vec::new();
             for result in rendered {
                 match result {
-                    Ok(a) => artifacts.extend(a),
+                    Ok(item) => items.push(item),
                     Err(errors) => diags.extend(errors),
                 }
             }
-            sink.fill(waiting.mark, artifacts);
+            sink.fill(waiting.mark, items);
             diagnostics.extend(diags);
         }
         diagnostics.extend(rest);
@@ -316,9 +354,8 @@ struct Stage {
     profile: Arc<profile::Profile>,
 }
 
-/// One file, done by a worker: its Tasks' names, diagnostics and artifacts.
-#[derive(Default)]
-struct FileResult {
+/// One file, done by a worker: its Tasks' names, diagnostics and prepared artifacts.
+struct FileResult<I> {
     ids: Vec<TaskId>,
     diagnostics: Vec<Diagnostic>,
     tasks: usize,
@@ -326,19 +363,32 @@ struct FileResult {
     failed_builds: Vec<String>,
     /// The `build` Tasks that resolved: name and image.
     builds: Vec<(String, String)>,
-    work: Work,
+    work: Work<I>,
+}
+
+impl<I> Default for FileResult<I> {
+    fn default() -> Self {
+        Self {
+            ids: Vec::new(),
+            diagnostics: Vec::new(),
+            tasks: 0,
+            failed_builds: Vec::new(),
+            builds: Vec::new(),
+            work: Work::default(),
+        }
+    }
 }
 
 /// What a worker could do with a file's resolved Tasks.
-enum Work {
-    /// Rendered: each Task's artifacts, or its errors, in document order.
-    Rendered(Vec<Result<Vec<Artifact>, Vec<Diagnostic>>>),
+enum Work<I> {
+    /// Rendered and prepared: each Task's item, or its errors, in document order.
+    Rendered(Vec<Result<I, Vec<Diagnostic>>>),
     /// A Task of the file runs a build's image (`function.image_from`): the file is
     /// linked and rendered once every build of the run is known.
     Waiting(Vec<Stage>),
 }
 
-impl Default for Work {
+impl<I> Default for Work<I> {
     fn default() -> Self {
         Self::Rendered(Vec::new())
     }
@@ -353,7 +403,7 @@ struct Builds {
 
 impl Builds {
     /// Adds the build Tasks of the next file.
-    fn add(&mut self, file: &FileResult) {
+    fn add<I>(&mut self, file: &FileResult<I>) {
         for name in &file.failed_builds {
             self.images.entry(name.clone()).or_insert(None);
         }
@@ -422,7 +472,11 @@ fn link(
 }
 
 /// Parses, validates, resolves and renders the Tasks of one file (the worker's part).
-fn process_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
+fn process_file<P: Prepare>(
+    file: &Arc<SourceFile>,
+    ctx: Context<'_>,
+    prepare: &P,
+) -> FileResult<P::Item> {
     let documents = match yaml::parse(file) {
         Ok(d) => d,
         Err(e) => {
@@ -500,6 +554,23 @@ fn process_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
             }
         }
     }
+    let (builds, work) = render_file(stages, prepare);
+    FileResult {
+        ids,
+        diagnostics,
+        tasks,
+        failed_builds,
+        builds,
+        work,
+    }
+}
+
+/// The `build` Tasks among a file's `stages` (name and image), and the file's Tasks
+/// rendered and prepared, or left waiting when one runs a build's image.
+fn render_file<P: Prepare>(
+    stages: Vec<Stage>,
+    prepare: &P,
+) -> (Vec<(String, String)>, Work<P::Item>) {
     let builds = stages
         .iter()
         .filter_map(|stage| match &stage.resolved.plan.workload {
@@ -512,16 +583,14 @@ fn process_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
     let work = if stages.iter().any(|s| s.resolved.image_from.is_some()) {
         Work::Waiting(stages)
     } else {
-        Work::Rendered(stages.iter().map(render_stage).collect())
+        Work::Rendered(
+            stages
+                .iter()
+                .map(|stage| render_stage(stage).map(|a| prepare.prepare(a)))
+                .collect(),
+        )
     };
-    FileResult {
-        ids,
-        diagnostics,
-        tasks,
-        failed_builds,
-        builds,
-        work,
-    }
+    (builds, work)
 }
 
 /// A document with an `apiVersion` other than a Task's and a `kind`: a Kubernetes object
@@ -857,7 +926,7 @@ mod tests {
             catalog: &catalog,
             request: &request,
         };
-        let diagnostics = process_file(&file, ctx).diagnostics;
+        let diagnostics = process_file(&file, ctx, &Keep).diagnostics;
         for d in &diagnostics {
             for label in &d.labels {
                 assert!(
