@@ -259,8 +259,8 @@ error_kinds! {
     /// A preferred scheduling term's `weight` outside 1–100.
     "schedule::weight" => Weight { field: String, weight: i32 }
         = "`{field}: {weight}` is outside 1-100",
-    /// A pod affinity or anti-affinity term without `labelSelector` (or with an empty one):
-    /// it matches no pod (the API server warns).
+    /// A pod affinity or anti-affinity term without `labelSelector`: it matches no pod (the
+    /// API server warns; `labelSelector: {}` matches every pod).
     "schedule::no_label_selector" => NoLabelSelector { field: String }
         = "`{field}` has no `labelSelector`: it matches no pod",
     /// `nodeSelectorTerms: []`: a required node affinity that no node could satisfy.
