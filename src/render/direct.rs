@@ -5,9 +5,10 @@
 //! → [`super::yaml::to_yaml`], which stays as the fallback and as the oracle of the tests):
 //! the output key order (SPEC section 5: `apiVersion`, `kind`, `metadata` first at the top,
 //! `name` first in list items, the rest by key), empty maps, lists and nulls left out
-//! (`emptyDir: {}` and empty selectors kept), and every scalar styled as serde-saphyr styles it with
-//! [`crate::scalar_style`]'s rule. Keys arrive in the serializer's order; a map whose keys
-//! are not in output order is put in order when it ends, by moving its entries' bytes.
+//! (`emptyDir: {}` and empty selectors kept), and every scalar styled as serde-saphyr
+//! styles it with [`crate::scalar_style`]'s rule. Keys arrive in the serializer's order; a
+//! map whose keys are not in output order is put in order when it ends, by moving its
+//! entries' bytes.
 //!
 //! Shapes no rendered object has (a list directly in a list, floats, bytes, enum payloads,
 //! keys over 1024 characters) are refused with [`Unsupported`], and the caller falls back to
