@@ -134,7 +134,8 @@ error_kinds! {
     /// A `nodePort` on a `ClusterIP` Service.
     "service::node_port_type" => NodePortType { field: String, problem: String }
         = "invalid `{field}`: {problem}",
-    /// Two list items share what must be unique (env names, volume names, mount paths, keys).
+    /// Two list items share what must be unique (env names, volume names, mount paths, keys,
+    /// the Secrets and store keys of `secrets`).
     "task::duplicate" => Duplicate { what: String, value: String } = "duplicate {what} `{value}`",
     /// A resource request is larger than its limit.
     "task::request_above_limit" => RequestAboveLimit { resource: String, request: String, limit: String }
