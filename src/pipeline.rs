@@ -2,10 +2,10 @@
 //! in parallel: parse → validate → profile → resolve → render; then the rules across Tasks.
 //! The result keeps input order whatever the thread count.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, mpsc};
 
 use crate::diagnostic::{Diagnostic, ErrorKind};
 use crate::plan::Origin;
@@ -56,7 +56,7 @@ pub(crate) fn run(request: &Request, stdin: &mut dyn Read) -> Rendered {
 }
 
 /// Runs the stages over every input of `request` for their diagnostics only: the
-/// artifacts are dropped batch by batch (`check`), so memory stays bounded.
+/// artifacts are dropped as they come (`check`), so memory stays bounded.
 pub(crate) fn run_unkept(request: &Request, stdin: &mut dyn Read) -> Rendered {
     struct Drop;
     impl Sink for Drop {
@@ -83,7 +83,7 @@ pub(crate) struct Summary {
     pub(crate) files: usize,
 }
 
-/// Where [`run_into`] puts the artifacts, in input order, batch by batch: memory stays
+/// Where [`run_into`] puts the artifacts, in input order, file by file: memory stays
 /// bounded when the sink does not keep them (it spools them, or drops them for `check`).
 /// The caller publishes them only when no diagnostic is an error.
 pub(crate) trait Sink {
@@ -119,13 +119,16 @@ impl Sink for Outputs {
     }
 }
 
-/// Files read, parsed, resolved and rendered at a time: what bounds memory (the artifacts
-/// go to the sink after each batch), with enough files to keep every worker busy.
-const BATCH_FILES: usize = 256;
+/// Files the workers may be ahead of the calling thread, which takes their results in
+/// input order: what bounds memory (each result is one file's rendered artifacts, given to
+/// the sink as soon as it is its turn), with room enough to keep every worker busy.
+const WINDOW: usize = 256;
 
-/// Runs the stages over every input of `request`, in batches of files, giving the
-/// artifacts to `sink` in input order. Diagnostics (and their order) are those of a run
-/// over all files at once.
+/// Runs the stages over every input of `request`, giving the artifacts to `sink` in input
+/// order. Each file is read, parsed, resolved and rendered by a worker; the calling thread
+/// takes the files in input order, as they are done, for what crosses files (Task names,
+/// builds) and for the sink. Diagnostics (and their order) are those of a run over all
+/// files at once, whatever the thread count.
 pub(crate) fn run_into(request: &Request, stdin: &mut dyn Read, sink: &mut dyn Sink) -> Summary {
     let inputs = source::discover(&request.paths, stdin);
     let (profile_files, profile_errors) = source::load_profile_dirs(&request.profile_dirs);
@@ -138,23 +141,21 @@ pub(crate) fn run_into(request: &Request, stdin: &mut dyn Read, sink: &mut dyn S
     let mut load_errors = Vec::new();
     let mut run = Across::default();
     let mut summary = Summary::default();
-    let mut inputs = inputs.into_iter().peekable();
-    while inputs.peek().is_some() {
-        let mut files = Vec::with_capacity(BATCH_FILES);
-        for input in inputs.by_ref() {
-            match source::read(input) {
-                Ok(file) => files.push(file),
-                Err(e) => load_errors.push(e),
+    in_order(
+        inputs,
+        threads,
+        |input| {
+            let file = source::read(input)?;
+            Ok(process_file(&file, ctx))
+        },
+        |done: Result<FileResult, Diagnostic>| match done {
+            Ok(file) => {
+                summary.files += 1;
+                run.take(file, sink);
             }
-            if files.len() == BATCH_FILES {
-                break;
-            }
-        }
-        summary.files += files.len();
-        let per_file = par_map(&files, threads, |file| resolve_file(file, ctx));
-        drop(files);
-        run.batch(per_file, threads, sink);
-    }
+            Err(e) => load_errors.push(e),
+        },
+    );
     let mut diagnostics = load_errors;
     diagnostics.extend(profile_errors);
     summary.tasks = run.tasks;
@@ -176,7 +177,7 @@ pub(crate) fn run_into(request: &Request, stdin: &mut dyn Read, sink: &mut dyn S
     summary
 }
 
-/// What a run keeps across batches: enough to link builds, find colliding names and
+/// What a run keeps across files: enough to link builds, find colliding names and
 /// order the diagnostics, but no Task and no artifact.
 #[derive(Default)]
 struct Across {
@@ -213,51 +214,30 @@ struct Waiting {
 }
 
 impl Across {
-    fn batch(&mut self, per_file: Vec<FileResult>, threads: usize, sink: &mut dyn Sink) {
-        /// A file of the batch: rendered now (its diagnostics and how many of `stages` are
-        /// its), or waiting for every build of the run.
-        enum Turn {
-            Now(Vec<Diagnostic>, usize),
-            Wait(Vec<Diagnostic>, Vec<Stage>),
+    /// Takes the next file, in input order: its names and builds, its diagnostics, and its
+    /// artifacts for the sink (or keeps it for [`Across::finish`] when it waits for builds).
+    fn take(&mut self, file: FileResult, sink: &mut dyn Sink) {
+        self.builds.add(&file);
+        self.tasks += file.tasks;
+        for id in &file.ids {
+            self.name(id);
         }
-        for file in &per_file {
-            self.builds.add(file);
-        }
-        let mut stages = Vec::new();
-        let mut turns = Vec::with_capacity(per_file.len());
-        for file in per_file {
-            self.tasks += file.tasks;
-            for id in &file.ids {
-                self.name(id);
-            }
-            if file.stages.iter().any(|s| s.resolved.image_from.is_some()) {
-                turns.push(Turn::Wait(file.diagnostics, file.stages));
-            } else {
-                turns.push(Turn::Now(file.diagnostics, file.stages.len()));
-                stages.extend(file.stages);
-            }
-        }
-        let mut rendered = par_map(&stages, threads, render_stage).into_iter();
-        drop(stages);
-        // In file order, so that a waiting file keeps its place after the files before it.
-        for turn in turns {
-            match turn {
-                Turn::Now(diagnostics, count) => {
-                    self.diagnostics.extend(diagnostics);
-                    for artifacts in rendered.by_ref().take(count) {
-                        match artifacts {
-                            Ok(artifacts) => sink.push(artifacts),
-                            Err(errors) => self.diagnostics.extend(errors),
-                        }
+        match file.work {
+            Work::Rendered(rendered) => {
+                self.diagnostics.extend(file.diagnostics);
+                for artifacts in rendered {
+                    match artifacts {
+                        Ok(artifacts) => sink.push(artifacts),
+                        Err(errors) => self.diagnostics.extend(errors),
                     }
                 }
-                Turn::Wait(diagnostics, stages) => self.waiting.push(Waiting {
-                    diagnostics_at: self.diagnostics.len(),
-                    mark: sink.mark(),
-                    diagnostics,
-                    stages,
-                }),
             }
+            Work::Waiting(stages) => self.waiting.push(Waiting {
+                diagnostics_at: self.diagnostics.len(),
+                mark: sink.mark(),
+                diagnostics: file.diagnostics,
+                stages,
+            }),
         }
     }
 
@@ -336,15 +316,32 @@ struct Stage {
     profile: Arc<profile::Profile>,
 }
 
-/// One file, resolved: the Tasks to render, in document order.
+/// One file, done by a worker: its Tasks' names, diagnostics and artifacts.
 #[derive(Default)]
 struct FileResult {
     ids: Vec<TaskId>,
-    stages: Vec<Stage>,
     diagnostics: Vec<Diagnostic>,
     tasks: usize,
     /// Names of `build` Tasks that did not resolve (their errors are reported already).
     failed_builds: Vec<String>,
+    /// The `build` Tasks that resolved: name and image.
+    builds: Vec<(String, String)>,
+    work: Work,
+}
+
+/// What a worker could do with a file's resolved Tasks.
+enum Work {
+    /// Rendered: each Task's artifacts, or its errors, in document order.
+    Rendered(Vec<Result<Vec<Artifact>, Vec<Diagnostic>>>),
+    /// A Task of the file runs a build's image (`function.image_from`): the file is
+    /// linked and rendered once every build of the run is known.
+    Waiting(Vec<Stage>),
+}
+
+impl Default for Work {
+    fn default() -> Self {
+        Self::Rendered(Vec::new())
+    }
 }
 
 /// Every `build` Task of the run: its image, or `None` when it failed; and the names of
@@ -360,13 +357,10 @@ impl Builds {
         for name in &file.failed_builds {
             self.images.entry(name.clone()).or_insert(None);
         }
-        for stage in &file.stages {
-            let plan = &stage.resolved.plan;
-            if let crate::plan::Workload::Build { build, .. } = &plan.workload {
-                self.images
-                    .entry(plan.name.clone())
-                    .or_insert_with(|| Some(build.destination.clone()));
-            }
+        for (name, image) in &file.builds {
+            self.images
+                .entry(name.clone())
+                .or_insert_with(|| Some(image.clone()));
         }
     }
 }
@@ -427,7 +421,8 @@ fn link(
     .with_help(help))
 }
 
-fn resolve_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
+/// Parses, validates, resolves and renders the Tasks of one file (the worker's part).
+fn process_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
     let documents = match yaml::parse(file) {
         Ok(d) => d,
         Err(e) => {
@@ -505,12 +500,27 @@ fn resolve_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
             }
         }
     }
+    let builds = stages
+        .iter()
+        .filter_map(|stage| match &stage.resolved.plan.workload {
+            crate::plan::Workload::Build { build, .. } => {
+                Some((stage.resolved.plan.name.clone(), build.destination.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let work = if stages.iter().any(|s| s.resolved.image_from.is_some()) {
+        Work::Waiting(stages)
+    } else {
+        Work::Rendered(stages.iter().map(render_stage).collect())
+    };
     FileResult {
         ids,
-        stages,
         diagnostics,
         tasks,
         failed_builds,
+        builds,
+        work,
     }
 }
 
@@ -608,6 +618,101 @@ fn par_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + 
             .flat_map(|h| h.join().expect("worker thread panicked"))
             .collect()
     })
+}
+
+/// Runs `work` on every item on `threads` workers and gives the results to `take` on the
+/// calling thread, in item order, as soon as each is its turn. The workers take the items
+/// one at a time (a slow item does not hold up the others) and are never more than
+/// [`WINDOW`] items ahead of `take`, so memory stays bounded however many items there are.
+/// A panic in `work` reaches the caller, as in a scope.
+fn in_order<T: Send, R: Send>(
+    items: Vec<T>,
+    threads: usize,
+    work: impl Fn(T) -> R + Sync,
+    mut take: impl FnMut(R),
+) {
+    /// The items not started yet, and how far `take` is.
+    struct Queue<T> {
+        items: std::iter::Enumerate<std::vec::IntoIter<T>>,
+        started: usize,
+        taken: usize,
+        stop: bool,
+    }
+    /// Stops every worker when dropped while panicking (in `take` or in a worker), so that
+    /// no worker waits for room that will never come and the panic reaches the caller.
+    struct StopOnPanic<'a, T>(&'a Mutex<Queue<T>>, &'a Condvar);
+    impl<T> Drop for StopOnPanic<'_, T> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                lock(self.0).stop = true;
+                self.1.notify_all();
+            }
+        }
+    }
+    fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+        m.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    let workers = threads.clamp(1, items.len().max(1));
+    let queue = Mutex::new(Queue {
+        items: items.into_iter().enumerate(),
+        started: 0,
+        taken: 0,
+        stop: false,
+    });
+    let room = Condvar::new();
+    let (sender, results) = mpsc::channel::<(usize, R)>();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let (sender, queue, room, work) = (sender.clone(), &queue, &room, &work);
+            std::thread::Builder::new()
+                .stack_size(16 << 20)
+                .spawn_scoped(scope, move || {
+                    let _stop_all_if_this_panics = StopOnPanic(queue, room);
+                    loop {
+                        let next = {
+                            let mut q = lock(queue);
+                            while !q.stop && q.started >= q.taken + WINDOW {
+                                q = room.wait(q).unwrap_or_else(PoisonError::into_inner);
+                            }
+                            if q.stop {
+                                return;
+                            }
+                            q.started += 1;
+                            q.items.next()
+                        };
+                        let Some((index, item)) = next else { return };
+                        if sender.send((index, work(item))).is_err() {
+                            return;
+                        }
+                    }
+                })
+                .expect("spawn a worker thread");
+        }
+        drop(sender);
+        let _stop_all_if_take_panics = StopOnPanic(&queue, &room);
+        // `ahead[k]`: the result of item `taken + k`, when it is done.
+        let mut ahead: VecDeque<Option<R>> = VecDeque::new();
+        let mut taken = 0;
+        for (index, result) in results {
+            let k = index - taken;
+            if ahead.len() <= k {
+                ahead.resize_with(k + 1, || None);
+            }
+            ahead[k] = Some(result);
+            let before = taken;
+            while let Some(Some(_)) = ahead.front() {
+                if let Some(Some(result)) = ahead.pop_front() {
+                    take(result);
+                    taken += 1;
+                }
+            }
+            if taken != before {
+                lock(&queue).taken = taken;
+                room.notify_all();
+            }
+        }
+    });
 }
 
 #[cfg(test)]
@@ -752,7 +857,7 @@ mod tests {
             catalog: &catalog,
             request: &request,
         };
-        let diagnostics = resolve_file(&file, ctx).diagnostics;
+        let diagnostics = process_file(&file, ctx).diagnostics;
         for d in &diagnostics {
             for label in &d.labels {
                 assert!(
@@ -791,6 +896,60 @@ mod tests {
         fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
             assert_sound(&text);
         }
+    }
+
+    #[test]
+    fn in_order_takes_every_result_in_order_within_the_window() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        for threads in [1, 2, 3, 8] {
+            let n = 3 * WINDOW + 7;
+            let taken = AtomicUsize::new(0);
+            let mut order = Vec::new();
+            in_order(
+                (0..n).collect(),
+                threads,
+                |i: usize| {
+                    // No worker starts an item more than the window ahead of `take`.
+                    assert!(
+                        i < taken.load(Ordering::SeqCst) + WINDOW,
+                        "item {i} started too early"
+                    );
+                    // Uneven work, so that results arrive out of order.
+                    let spins = (i * 7919) % 5000;
+                    (i, (0..spins).fold(0u64, |a, x| a.wrapping_add(x as u64)))
+                },
+                |(i, _)| {
+                    order.push(i);
+                    taken.fetch_add(1, Ordering::SeqCst);
+                },
+            );
+            assert_eq!(order, (0..n).collect::<Vec<_>>(), "{threads} threads");
+        }
+        let mut none = Vec::new();
+        in_order(Vec::<u8>::new(), 2, |x| x, |x| none.push(x));
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn in_order_passes_a_panic_on_instead_of_waiting_forever() {
+        let work = std::panic::catch_unwind(|| {
+            in_order(
+                (0..4 * WINDOW).collect(),
+                2,
+                |i: usize| assert_ne!(i, 5, "work panics"),
+                |()| {},
+            );
+        });
+        assert!(work.is_err());
+        let take = std::panic::catch_unwind(|| {
+            in_order(
+                (0..4 * WINDOW).collect(),
+                2,
+                |i: usize| i,
+                |i| assert_ne!(i, 5),
+            );
+        });
+        assert!(take.is_err());
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub(crate) fn load(
 }
 
 /// One input of [`discover`], read by [`read`] when its turn comes, so that a run over
-/// many files holds only a batch of them at a time.
+/// many files holds only the few being worked on.
 pub(crate) enum Input {
     /// A Task file, not read yet.
     Path(PathBuf),

@@ -1,6 +1,6 @@
 //! `taskrender render`: the whole pipeline, to stdout or `-o DIR`.
 //!
-//! The artifacts go, batch by batch as they are rendered, to a spool (stdout) or a staging
+//! The artifacts go, file by file as they are rendered, to a spool (stdout) or a staging
 //! folder inside `DIR`, so that memory stays bounded; they are published (printed, or
 //! moved into place) only when no input has an error.
 
