@@ -134,7 +134,8 @@ error_kinds! {
     /// A `nodePort` on a `ClusterIP` Service.
     "service::node_port_type" => NodePortType { field: String, problem: String }
         = "invalid `{field}`: {problem}",
-    /// Two list items share what must be unique (env names, volume names, mount paths, keys).
+    /// Two list items share what must be unique (env names, volume names, mount paths, keys,
+    /// the Secrets and store keys of `secrets`).
     "task::duplicate" => Duplicate { what: String, value: String } = "duplicate {what} `{value}`",
     /// A resource request is larger than its limit.
     "task::request_above_limit" => RequestAboveLimit { resource: String, request: String, limit: String }
@@ -259,8 +260,8 @@ error_kinds! {
     /// A preferred scheduling term's `weight` outside 1–100.
     "schedule::weight" => Weight { field: String, weight: i32 }
         = "`{field}: {weight}` is outside 1-100",
-    /// A pod affinity or anti-affinity term without `labelSelector` (or with an empty one):
-    /// it matches no pod (the API server warns).
+    /// A pod affinity or anti-affinity term without `labelSelector`: it matches no pod (the
+    /// API server warns; `labelSelector: {}` matches every pod).
     "schedule::no_label_selector" => NoLabelSelector { field: String }
         = "`{field}` has no `labelSelector`: it matches no pod",
     /// `nodeSelectorTerms: []`: a required node affinity that no node could satisfy.

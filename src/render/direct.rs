@@ -5,9 +5,10 @@
 //! → [`super::yaml::to_yaml`], which stays as the fallback and as the oracle of the tests):
 //! the output key order (SPEC section 5: `apiVersion`, `kind`, `metadata` first at the top,
 //! `name` first in list items, the rest by key), empty maps, lists and nulls left out
-//! (`emptyDir: {}` kept), and every scalar styled as serde-saphyr styles it with
-//! [`crate::scalar_style`]'s rule. Keys arrive in the serializer's order; a map whose keys
-//! are not in output order is put in order when it ends, by moving its entries' bytes.
+//! (`emptyDir: {}` and empty selectors kept), and every scalar styled as serde-saphyr
+//! styles it with [`crate::scalar_style`]'s rule. Keys arrive in the serializer's order; a
+//! map whose keys are not in output order is put in order when it ends, by moving its
+//! entries' bytes.
 //!
 //! Shapes no rendered object has (a list directly in a list, floats, bytes, enum payloads,
 //! keys over 1024 characters) are refused with [`Unsupported`], and the caller falls back to
@@ -74,8 +75,13 @@ enum At {
     /// The document's root.
     Top,
     /// After `key:` of a map whose keys are at column `col`; `keep` when the entry stays
-    /// even if empty (the first keys, `emptyDir`).
-    Value { col: usize, keep: bool },
+    /// even if empty (the first keys, `emptyDir`), `keep_map` when it stays if it is an
+    /// empty map (a selector, [`super::SELECTOR_KEYS`]).
+    Value {
+        col: usize,
+        keep: bool,
+        keep_map: bool,
+    },
     /// A list item whose dash is at column `col` (nothing of it written yet).
     Item { col: usize },
 }
@@ -256,7 +262,7 @@ impl<'a> Serializer for Slot<'a> {
         Err(Unsupported)
     }
     fn serialize_seq(self, _len: Option<usize>) -> Result<Seq<'a>> {
-        let At::Value { col, keep } = self.at else {
+        let At::Value { col, keep, .. } = self.at else {
             return Err(Unsupported);
         };
         let header = self.w.out.len();
@@ -447,11 +453,13 @@ impl ser::SerializeMap for Map<'_> {
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         let key = &self.w.keys[self.key.0..self.key.1];
         let keep = key == "emptyDir" || self.rank(key) < self.position.first_keys().len();
+        let keep_map = super::SELECTOR_KEYS.contains(&key);
         let written = value.serialize(Slot {
             w: self.w,
             at: At::Value {
                 col: self.col,
                 keep,
+                keep_map,
             },
         })?;
         match written {
@@ -478,11 +486,11 @@ impl ser::SerializeMap for Map<'_> {
                     self.w.out.push_str("{}\n");
                     Written::Value
                 }
-                At::Value { keep: true, .. } => {
+                At::Value { keep, keep_map, .. } if keep || keep_map => {
                     self.w.out.push_str(" {}\n");
                     Written::Value
                 }
-                At::Value { keep: false, .. } => Written::Empty,
+                At::Value { .. } => Written::Empty,
                 At::Item { col } => {
                     spaces(&mut self.w.out, col);
                     self.w.out.push_str("- {}\n");
@@ -669,6 +677,8 @@ mod tests {
                     "kind",
                     "metadata",
                     "emptyDir",
+                    "labelSelector",
+                    "namespaceSelector",
                     "image",
                     "env",
                     "a",
@@ -747,6 +757,18 @@ mod tests {
         assert_eq!(
             text,
             "---\napiVersion: batch/v1\nkind: Job\nmetadata: {}\n\"n\": \"0755\"\nscript: |+\n  set -e\n    indented\n\nspec:\n  containers:\n  - name: c\n    args:\n    - a\n    - \"\\techo\\nx\"\n    image: i\n  volumes:\n  - name: v\n    emptyDir: {}\n  - {}\n  - name: null\n  z: 1\nt: \"12:30\"\n\"yes\": \"no\"\n"
+        );
+    }
+
+    #[test]
+    fn keeps_empty_selectors_like_normalize() {
+        let doc = json!({"spec": {"term": {"labelSelector": {}, "namespaceSelector": {"matchExpressions": []}, "topologyKey": "k"},
+                                  "other": {"labelSelector": null, "namespaceSelector": [], "selector": {}}}});
+        let text = to_yaml(&doc).expect("supported");
+        assert_eq!(text, reference(&doc));
+        assert_eq!(
+            text,
+            "---\nspec:\n  term:\n    labelSelector: {}\n    namespaceSelector: {}\n    topologyKey: k\n"
         );
     }
 

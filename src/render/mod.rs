@@ -218,10 +218,16 @@ fn artifact(plan: &Plan, kind: &'static str, several: bool, name: &str, text: St
     }
 }
 
+/// Keys of Kubernetes label selectors, kept when empty: `{}` selects everything, while an
+/// absent selector selects nothing (`labelSelector`) or the pod's own namespace
+/// (`namespaceSelector`). The renderer sets neither, so an empty one was written.
+pub(super) const SELECTOR_KEYS: [&str; 2] = ["labelSelector", "namespaceSelector"];
+
 /// Output key order (SPEC section 5): `apiVersion`, `kind`, `metadata`, then the other
 /// fields alphabetically (the typed serializer's order, enforced here so that no serializer
 /// quirk can change it); `name` first in list items that have one. Empty maps and lists
-/// are dropped, except `emptyDir: {}`, which is how an emptyDir without settings is written.
+/// are dropped, except `emptyDir: {}`, which is how an emptyDir without settings is written,
+/// and an empty selector (`namespaceSelector: {}`, [`SELECTOR_KEYS`]), which means "all".
 pub(super) fn normalize(value: Value, position: Position) -> Value {
     match value {
         Value::Object(mut map) => {
@@ -239,8 +245,9 @@ pub(super) fn normalize(value: Value, position: Position) -> Value {
             let mut rest: Vec<(String, Value)> = map.into_iter().collect();
             rest.sort_by(|a, b| a.0.cmp(&b.0));
             for (k, v) in rest {
-                let keep_empty = k == "emptyDir";
                 let v = normalize(v, Position::Field);
+                let keep_empty =
+                    k == "emptyDir" || (v.is_object() && SELECTOR_KEYS.contains(&k.as_str()));
                 let empty = match &v {
                     Value::Object(m) => m.is_empty(),
                     Value::Array(a) => a.is_empty(),
@@ -285,6 +292,20 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&v).unwrap(),
             r#"{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"x","namespace":"n"},"spec":{"containers":[{"name":"c","image":"i"}],"volumes":[{"name":"v","emptyDir":{}}]}}"#
+        );
+    }
+
+    #[test]
+    fn normalize_keeps_written_empty_selectors_only() {
+        // `{}` selects everything, an absent selector nothing (or the pod's own namespace).
+        let v = normalize(
+            json!({"term": {"labelSelector": {}, "namespaceSelector": {"matchLabels": {}}, "namespaces": [], "topologyKey": "k"},
+                   "other": {"labelSelector": null, "namespaceSelector": [], "selector": {}}}),
+            Position::Field,
+        );
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"{"term":{"labelSelector":{},"namespaceSelector":{},"topologyKey":"k"}}"#
         );
     }
 }

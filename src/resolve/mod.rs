@@ -413,6 +413,24 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_named_twice_is_one_error_at_the_repeat() {
+        let errs = resolve_str(&format!("{BASE}secrets: [db-creds, s3, db-creds]\n")).unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(
+            errs[0].kind,
+            ErrorKind::Duplicate {
+                what: "Secret".into(),
+                value: "db-creds".into()
+            }
+        );
+        // the repeat, then the first
+        assert_eq!(errs[0].labels.len(), 2);
+        assert!(errs[0].labels[0].span.start > errs[0].labels[1].span.start);
+        let plan = resolve_str(&format!("{BASE}secrets: [db-creds, s3]\n")).unwrap();
+        assert_eq!(plan.pod.secrets, ["db-creds", "s3"]);
+    }
+
+    #[test]
     fn request_above_limit() {
         let r = "resources: {requests: {memory: 2Gi}, limits: {memory: 1Gi}}\n";
         assert_eq!(

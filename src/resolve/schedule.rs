@@ -2,8 +2,6 @@
 //! (`validateTolerations`, `validateAffinity` in `k8s.io/kubernetes/pkg/apis/core/validation`)
 //! that the vendored Kubernetes schema cannot express.
 
-use std::collections::BTreeMap;
-
 use k8s_openapi::api::core::v1::{NodeSelectorTerm, PodAffinityTerm, Toleration};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
@@ -222,12 +220,8 @@ fn node_term(ck: &mut Checker<'_>, at: &str, field: &str, term: &NodeSelectorTer
 
 fn pod_term(ck: &mut Checker<'_>, at: &str, field: &str, term: &PodAffinityTerm) {
     // Without `labelSelector` a term matches no pod (the API server warns; a required term
-    // then means nothing). An empty one is no better: the rendered object omits it.
-    let no_selector = term.label_selector.as_ref().is_none_or(|s| {
-        s.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
-            && s.match_expressions.as_ref().is_none_or(Vec::is_empty)
-    });
-    if no_selector {
+    // then means nothing). An empty one (`{}`) matches every pod, and is rendered as written.
+    if term.label_selector.is_none() {
         ck.error(
             ErrorKind::NoLabelSelector {
                 field: field.into(),

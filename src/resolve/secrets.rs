@@ -2,6 +2,8 @@
 //! environment-variable name (`HF_TOKEN`) is a key of the project's secret store (the
 //! platform's `proj-secrets-<project>` Secret) and becomes that one variable.
 
+use std::collections::BTreeMap;
+
 use super::Checker;
 use crate::diagnostic::ErrorKind;
 use crate::plan::SecretKeyEnv;
@@ -41,10 +43,17 @@ pub(crate) fn store_name(project: &str) -> String {
 pub(super) fn split(ck: &mut Checker<'_>, task: &mut TaskSpec) -> Vec<SecretKeyEnv> {
     let mut out = Vec::new();
     let mut names = Vec::new();
+    // Each Secret's first index: a repeat would be the same `envFrom` entry twice.
+    let mut first = BTreeMap::new();
     for (i, entry) in std::mem::take(&mut task.secrets).into_iter().enumerate() {
         let entry = match entry {
             SecretEntry::Name(name) if is_secret_name(&name) => {
-                names.push(SecretEntry::Name(name));
+                if let Some(j) = first.get(&name) {
+                    repeated_secret(ck, &name, *j, i);
+                } else {
+                    first.insert(name.clone(), i);
+                    names.push(SecretEntry::Name(name));
+                }
                 continue;
             }
             SecretEntry::Name(key) | SecretEntry::Key(StoreKey { key }) => key,
@@ -104,4 +113,31 @@ pub(super) fn split(ck: &mut Checker<'_>, task: &mut TaskSpec) -> Vec<SecretKeyE
     }
     task.secrets = names;
     out
+}
+
+/// The Secret `name` at `secrets[i]` again, first at `secrets[j]`: one error at the repeat,
+/// with the first occurrence beside it (or its place, when another file set it).
+fn repeated_secret(ck: &mut Checker<'_>, name: &str, j: usize, i: usize) {
+    let (first_file, first_span) = ck.locate(&format!("/secrets/{j}"));
+    let first_place = ck.place(&format!("/secrets/{j}"));
+    let help =
+        format!("an earlier item of `secrets` names the Secret `{name}` already: remove one");
+    let d = ck.error(
+        ErrorKind::Duplicate {
+            what: "Secret".into(),
+            value: name.into(),
+        },
+        &format!("/secrets/{i}"),
+        "the same Secret again",
+    );
+    *d = if d
+        .file
+        .as_ref()
+        .is_some_and(|f| std::sync::Arc::ptr_eq(f, &first_file))
+    {
+        d.clone().also(first_span, "first here").with_help(help)
+    } else {
+        d.clone()
+            .with_help(format!("{help} (first at {first_place})"))
+    };
 }

@@ -116,6 +116,7 @@ pub(crate) struct TaskSpec {
     /// variable (`secretKeyRef`; the store is the profile's `secret_store`, default
     /// `proj-secrets-<project>`). Secret values never appear in a Task.
     /// `{key: NAME}` is a store key whatever its spelling (`{key: my-token}`).
+    /// Each Secret and each store key is named once: a repeat is an error.
     #[serde(default)]
     pub(crate) secrets: Vec<SecretEntry>,
     /// Group id that owns mounted volumes (pod `securityContext.fsGroup`). Ids may be
