@@ -13,7 +13,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt};
 use cap_std::ambient_authority;
@@ -801,10 +800,6 @@ const STAGING_PREFIX: &str = ".taskrender-staging-";
 /// written, the file system is synced once, then each file is renamed into place (an
 /// interrupted run leaves each file either old or new, never partly written), and the
 /// file system is synced again.
-///
-/// [`Staging::stage`] takes `&self`: the pipeline's workers stage their Tasks' files at
-/// once, in any order; the caller keeps the [`StagedFile`]s in output order for
-/// [`Staging::publish`].
 pub(crate) struct Staging {
     out: OutDir,
     /// The folders of `DIR`'s path this run created (`DIR` first, then its missing
@@ -812,18 +807,9 @@ pub(crate) struct Staging {
     created: Vec<PathBuf>,
     dir: Dir,
     name: String,
-    /// Files staged so far: the next one's staged name ([`staged_name`]).
-    next: AtomicUsize,
-}
-
-/// A file in the staging folder, waiting for [`Staging::publish`].
-#[derive(Debug)]
-pub(crate) struct StagedFile {
-    /// Its path under `DIR`.
-    pub(crate) rel: String,
-    /// Its staged name's number ([`staged_name`]).
-    index: usize,
-    len: u64,
+    /// (Path under `DIR`, length), in the order staged; a file's staged name is its
+    /// index in hexadecimal ([`staged_name`]).
+    files: Vec<(String, u64)>,
 }
 
 impl Staging {
@@ -844,14 +830,13 @@ impl Staging {
             created,
             dir,
             name,
-            next: AtomicUsize::new(0),
+            files: Vec::new(),
         })
     }
 
     /// Writes `content` for `rel` (relative to `DIR`) into the staging folder.
-    pub(crate) fn stage(&self, rel: &str, content: &[u8]) -> Result<StagedFile, Diagnostic> {
-        let index = self.next.fetch_add(1, Ordering::Relaxed);
-        let staged = staged_name(index);
+    pub(crate) fn stage(&mut self, rel: &str, content: &[u8]) -> Result<(), Diagnostic> {
+        let staged = staged_name(self.files.len());
         let write = || -> Result<(), Problem> {
             if content.len() as u64 > MAX_FILE_BYTES {
                 return Err(too_large());
@@ -866,44 +851,40 @@ impl Staging {
             Ok(())
         };
         write().map_err(|p| self.out.refusal(rel, Access::Write, &p))?;
-        Ok(StagedFile {
-            rel: rel.to_owned(),
-            index,
-            len: content.len() as u64,
-        })
+        self.files.push((rel.to_owned(), content.len() as u64));
+        Ok(())
     }
 
-    /// Moves `files` (every file staged) into place, as [`write_files`] would write them
-    /// (same checks, manifest first, `kustomization.yaml` last, files already right
-    /// untouched, `prune`).
-    pub(crate) fn publish(
-        self,
-        mut files: Vec<StagedFile>,
-        prune: bool,
-    ) -> Result<WriteReport, Diagnostic> {
+    /// Moves every staged file into place, as [`write_files`] would write them (same
+    /// checks, manifest first, `kustomization.yaml` last, files already right untouched,
+    /// `prune`).
+    pub(crate) fn publish(mut self, prune: bool) -> Result<WriteReport, Diagnostic> {
+        let mut files: Vec<(String, usize, u64)> = std::mem::take(&mut self.files)
+            .into_iter()
+            .enumerate()
+            .map(|(index, (rel, len))| (rel, index, len))
+            .collect();
         // `kustomization.yaml` last; the others in path order, one Task folder after another.
-        files.sort_by(|a, b| {
-            (a.rel == KUSTOMIZATION, &a.rel).cmp(&(b.rel == KUSTOMIZATION, &b.rel))
-        });
+        files.sort_by(|a, b| (a.0 == KUSTOMIZATION, &a.0).cmp(&(b.0 == KUSTOMIZATION, &b.0)));
         let out = &self.out;
         let listed = out.manifest()?;
-        for file in &files {
-            out.check_target(&file.rel)?;
+        for (rel, _, _) in &files {
+            out.check_target(rel)?;
         }
         out.check_target(MANIFEST)?;
         // Borrowed, not copied: a large run has hundreds of thousands of paths.
-        let current: BTreeSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+        let current: BTreeSet<&str> = files.iter().map(|(rel, _, _)| rel.as_str()).collect();
         let previous: BTreeSet<&str> = listed.iter().map(String::as_str).collect();
         out.write_manifest(previous.union(&current).copied())?;
         // Every staged byte on disk before any rename.
-        sync_all(&self.out, &self.dir, self.next.load(Ordering::Relaxed))
+        sync_all(&self.out, &self.dir, files.len())
             .map_err(|e| out.refusal(&self.name, Access::Write, &e.into()))?;
         let mut report = WriteReport::default();
         let mut folder: Option<(String, Dir)> = None;
-        for file in &files {
+        for (rel, index, len) in &files {
             let moved = self
-                .place(&file.rel, &staged_name(file.index), file.len, &mut folder)
-                .map_err(|p| out.refusal(&file.rel, Access::Write, &p))?;
+                .place(rel, &staged_name(*index), *len, &mut folder)
+                .map_err(|p| out.refusal(rel, Access::Write, &p))?;
             if moved {
                 report.written += 1;
             }

@@ -46,7 +46,7 @@ pub(crate) struct Rendered {
 /// Runs the stages over every input of `request`, keeping every artifact in memory.
 pub(crate) fn run(request: &Request, stdin: &mut dyn Read) -> Rendered {
     let mut outputs = Outputs::default();
-    let summary = run_into(request, stdin, &Keep, &mut outputs);
+    let summary = run_into(request, stdin, &mut outputs);
     Rendered {
         outputs: outputs.artifacts,
         diagnostics: summary.diagnostics,
@@ -59,20 +59,14 @@ pub(crate) fn run(request: &Request, stdin: &mut dyn Read) -> Rendered {
 /// artifacts are dropped as they come (`check`), so memory stays bounded.
 pub(crate) fn run_unkept(request: &Request, stdin: &mut dyn Read) -> Rendered {
     struct Drop;
-    impl Sink<()> for Drop {
-        fn push(&mut self, (): ()) {}
+    impl Sink for Drop {
+        fn push(&mut self, _: Vec<Artifact>) {}
         fn mark(&mut self) -> usize {
             0
         }
-        fn fill(&mut self, _: usize, _: Vec<()>) {}
+        fn fill(&mut self, _: usize, _: Vec<Artifact>) {}
     }
-    /// Drops each Task's artifacts in the worker that rendered them.
-    struct Forget;
-    impl Prepare for Forget {
-        type Item = ();
-        fn prepare(&self, _: Vec<Artifact>) {}
-    }
-    let summary = run_into(request, stdin, &Forget, &mut Drop);
+    let summary = run_into(request, stdin, &mut Drop);
     Rendered {
         outputs: Vec::new(),
         diagnostics: summary.diagnostics,
@@ -89,37 +83,18 @@ pub(crate) struct Summary {
     pub(crate) files: usize,
 }
 
-/// What the workers do with a Task's artifacts as soon as they are rendered, many Tasks at
-/// once and in any order, before [`run_into`] gives the result to its [`Sink`] in input
-/// order: keep them ([`Keep`]), or write them into a staging folder (`render -o DIR`).
-pub(crate) trait Prepare: Sync {
-    /// A Task's artifacts, prepared.
-    type Item: Send;
-    fn prepare(&self, artifacts: Vec<Artifact>) -> Self::Item;
-}
-
-/// Keeps each Task's artifacts as they are.
-pub(crate) struct Keep;
-
-impl Prepare for Keep {
-    type Item = Vec<Artifact>;
-    fn prepare(&self, artifacts: Vec<Artifact>) -> Vec<Artifact> {
-        artifacts
-    }
-}
-
-/// Where [`run_into`] puts each Task's prepared artifacts, in input order, file by file:
-/// memory stays bounded when the sink does not keep them (it spools them, stages them or
-/// drops them). The caller publishes them only when no diagnostic is an error.
-pub(crate) trait Sink<I> {
-    /// The next Task's, in input order.
-    fn push(&mut self, item: I);
-    /// The current place, for the Tasks given later to [`Sink::fill`] (the Tasks of a file
+/// Where [`run_into`] puts the artifacts, in input order, file by file: memory stays
+/// bounded when the sink does not keep them (it spools them, or drops them for `check`).
+/// The caller publishes them only when no diagnostic is an error.
+pub(crate) trait Sink {
+    /// The artifacts of the next Tasks, in input order.
+    fn push(&mut self, artifacts: Vec<Artifact>);
+    /// The current place, for artifacts given later to [`Sink::fill`] (the Tasks of a file
     /// that run a build's image wait for every build of the run).
     fn mark(&mut self) -> usize;
-    /// The Tasks of the place `mark` returned; called in increasing order of marks, after
-    /// every `push`.
-    fn fill(&mut self, mark: usize, items: Vec<I>);
+    /// The artifacts of the place `mark` returned; called in increasing order of marks,
+    /// after every `push`.
+    fn fill(&mut self, mark: usize, artifacts: Vec<Artifact>);
 }
 
 /// A [`Sink`] that keeps every artifact.
@@ -130,15 +105,14 @@ pub(crate) struct Outputs {
     filled: usize,
 }
 
-impl Sink<Vec<Artifact>> for Outputs {
+impl Sink for Outputs {
     fn push(&mut self, artifacts: Vec<Artifact>) {
         self.artifacts.extend(artifacts);
     }
     fn mark(&mut self) -> usize {
         self.artifacts.len()
     }
-    fn fill(&mut self, mark: usize, items: Vec<Vec<Artifact>>) {
-        let artifacts: Vec<Artifact> = items.into_iter().flatten().collect();
+    fn fill(&mut self, mark: usize, artifacts: Vec<Artifact>) {
         let at = mark + self.filled;
         self.filled += artifacts.len();
         self.artifacts.splice(at..at, artifacts);
@@ -155,12 +129,7 @@ const WINDOW: usize = 256;
 /// takes the files in input order, as they are done, for what crosses files (Task names,
 /// builds) and for the sink. Diagnostics (and their order) are those of a run over all
 /// files at once, whatever the thread count.
-pub(crate) fn run_into<P: Prepare>(
-    request: &Request,
-    stdin: &mut dyn Read,
-    prepare: &P,
-    sink: &mut dyn Sink<P::Item>,
-) -> Summary {
+pub(crate) fn run_into(request: &Request, stdin: &mut dyn Read, sink: &mut dyn Sink) -> Summary {
     let inputs = source::discover(&request.paths, stdin);
     let (profile_files, profile_errors) = source::load_profile_dirs(&request.profile_dirs);
     let catalog = Catalog::new(&profile_files);
@@ -177,9 +146,9 @@ pub(crate) fn run_into<P: Prepare>(
         threads,
         |input| {
             let file = source::read(input)?;
-            Ok(process_file(&file, ctx, prepare))
+            Ok(process_file(&file, ctx))
         },
-        |done: Result<FileResult<P::Item>, Diagnostic>| match done {
+        |done: Result<FileResult, Diagnostic>| match done {
             Ok(file) => {
                 summary.files += 1;
                 run.take(file, sink);
@@ -190,7 +159,7 @@ pub(crate) fn run_into<P: Prepare>(
     let mut diagnostics = load_errors;
     diagnostics.extend(profile_errors);
     summary.tasks = run.tasks;
-    diagnostics.extend(run.finish(threads, prepare, sink));
+    diagnostics.extend(run.finish(threads, sink));
     // A broken profile is reported once, however many Tasks use it.
     let mut seen = BTreeSet::new();
     diagnostics.retain(|d| {
@@ -247,7 +216,7 @@ struct Waiting {
 impl Across {
     /// Takes the next file, in input order: its names and builds, its diagnostics, and its
     /// artifacts for the sink (or keeps it for [`Across::finish`] when it waits for builds).
-    fn take<I>(&mut self, file: FileResult<I>, sink: &mut dyn Sink<I>) {
+    fn take(&mut self, file: FileResult, sink: &mut dyn Sink) {
         self.builds.add(&file);
         self.tasks += file.tasks;
         for id in &file.ids {
@@ -293,12 +262,7 @@ impl Across {
     }
 
     /// Links and renders the waiting files; returns every diagnostic in file order.
-    fn finish<P: Prepare>(
-        mut self,
-        threads: usize,
-        prepare: &P,
-        sink: &mut dyn Sink<P::Item>,
-    ) -> Vec<Diagnostic> {
+    fn finish(mut self, threads: usize, sink: &mut dyn Sink) -> Vec<Diagnostic> {
         let mut diagnostics = Vec::with_capacity(self.diagnostics.len());
         let mut rest = std::mem::take(&mut self.diagnostics).into_iter();
         let mut taken = 0;
@@ -313,17 +277,15 @@ impl Across {
                     Err(d) => diags.push(d),
                 }
             }
-            let rendered = par_map(&stages, threads, |stage| {
-                render_stage(stage).map(|a| prepare.prepare(a))
-            });
-            let mut items = Vec::new();
+            let rendered = par_map(&stages, threads, render_stage);
+            let mut artifacts = Vec::new();
             for result in rendered {
                 match result {
-                    Ok(item) => items.push(item),
+                    Ok(a) => artifacts.extend(a),
                     Err(errors) => diags.extend(errors),
                 }
             }
-            sink.fill(waiting.mark, items);
+            sink.fill(waiting.mark, artifacts);
             diagnostics.extend(diags);
         }
         diagnostics.extend(rest);
@@ -354,8 +316,9 @@ struct Stage {
     profile: Arc<profile::Profile>,
 }
 
-/// One file, done by a worker: its Tasks' names, diagnostics and prepared artifacts.
-struct FileResult<I> {
+/// One file, done by a worker: its Tasks' names, diagnostics and artifacts.
+#[derive(Default)]
+struct FileResult {
     ids: Vec<TaskId>,
     diagnostics: Vec<Diagnostic>,
     tasks: usize,
@@ -363,32 +326,19 @@ struct FileResult<I> {
     failed_builds: Vec<String>,
     /// The `build` Tasks that resolved: name and image.
     builds: Vec<(String, String)>,
-    work: Work<I>,
-}
-
-impl<I> Default for FileResult<I> {
-    fn default() -> Self {
-        Self {
-            ids: Vec::new(),
-            diagnostics: Vec::new(),
-            tasks: 0,
-            failed_builds: Vec::new(),
-            builds: Vec::new(),
-            work: Work::default(),
-        }
-    }
+    work: Work,
 }
 
 /// What a worker could do with a file's resolved Tasks.
-enum Work<I> {
-    /// Rendered and prepared: each Task's item, or its errors, in document order.
-    Rendered(Vec<Result<I, Vec<Diagnostic>>>),
+enum Work {
+    /// Rendered: each Task's artifacts, or its errors, in document order.
+    Rendered(Vec<Result<Vec<Artifact>, Vec<Diagnostic>>>),
     /// A Task of the file runs a build's image (`function.image_from`): the file is
     /// linked and rendered once every build of the run is known.
     Waiting(Vec<Stage>),
 }
 
-impl<I> Default for Work<I> {
+impl Default for Work {
     fn default() -> Self {
         Self::Rendered(Vec::new())
     }
@@ -403,7 +353,7 @@ struct Builds {
 
 impl Builds {
     /// Adds the build Tasks of the next file.
-    fn add<I>(&mut self, file: &FileResult<I>) {
+    fn add(&mut self, file: &FileResult) {
         for name in &file.failed_builds {
             self.images.entry(name.clone()).or_insert(None);
         }
@@ -472,11 +422,7 @@ fn link(
 }
 
 /// Parses, validates, resolves and renders the Tasks of one file (the worker's part).
-fn process_file<P: Prepare>(
-    file: &Arc<SourceFile>,
-    ctx: Context<'_>,
-    prepare: &P,
-) -> FileResult<P::Item> {
+fn process_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
     let documents = match yaml::parse(file) {
         Ok(d) => d,
         Err(e) => {
@@ -554,23 +500,6 @@ fn process_file<P: Prepare>(
             }
         }
     }
-    let (builds, work) = render_file(stages, prepare);
-    FileResult {
-        ids,
-        diagnostics,
-        tasks,
-        failed_builds,
-        builds,
-        work,
-    }
-}
-
-/// The `build` Tasks among a file's `stages` (name and image), and the file's Tasks
-/// rendered and prepared, or left waiting when one runs a build's image.
-fn render_file<P: Prepare>(
-    stages: Vec<Stage>,
-    prepare: &P,
-) -> (Vec<(String, String)>, Work<P::Item>) {
     let builds = stages
         .iter()
         .filter_map(|stage| match &stage.resolved.plan.workload {
@@ -583,14 +512,16 @@ fn render_file<P: Prepare>(
     let work = if stages.iter().any(|s| s.resolved.image_from.is_some()) {
         Work::Waiting(stages)
     } else {
-        Work::Rendered(
-            stages
-                .iter()
-                .map(|stage| render_stage(stage).map(|a| prepare.prepare(a)))
-                .collect(),
-        )
+        Work::Rendered(stages.iter().map(render_stage).collect())
     };
-    (builds, work)
+    FileResult {
+        ids,
+        diagnostics,
+        tasks,
+        failed_builds,
+        builds,
+        work,
+    }
 }
 
 /// A document with an `apiVersion` other than a Task's and a `kind`: a Kubernetes object
@@ -926,7 +857,7 @@ mod tests {
             catalog: &catalog,
             request: &request,
         };
-        let diagnostics = process_file(&file, ctx, &Keep).diagnostics;
+        let diagnostics = process_file(&file, ctx).diagnostics;
         for d in &diagnostics {
             for label in &d.labels {
                 assert!(

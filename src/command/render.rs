@@ -8,14 +8,13 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock, PoisonError};
 
 use crate::cli::{Format, RenderArgs};
 use crate::diagnostic::Diagnostic;
 use crate::emit;
 use crate::outcome::{Outcome, Terminal};
-use crate::outdir::{KUSTOMIZATION, StagedFile, Staging};
-use crate::pipeline::{self, Prepare, Rendered, Sink};
+use crate::outdir::{KUSTOMIZATION, Staging};
+use crate::pipeline::{self, Rendered, Sink};
 use crate::render::Artifact;
 use crate::spool::Spool;
 
@@ -33,11 +32,11 @@ pub(crate) fn run(args: &RenderArgs, stdin: &mut dyn Read, terminal: Terminal) -
     let request = super::request(&args.input, false);
     match &args.output {
         None => {
-            let mut sink = ToStdout::default();
-            let prepare = ToStream {
+            let mut sink = ToStdout {
                 dockerfiles: args.dockerfile,
+                ..ToStdout::default()
             };
-            let summary = pipeline::run_into(&request, stdin, &prepare, &mut sink);
+            let summary = pipeline::run_into(&request, stdin, &mut sink);
             super::finish(
                 rendered(summary),
                 args.input.format.into(),
@@ -62,15 +61,14 @@ pub(crate) fn run(args: &RenderArgs, stdin: &mut dyn Read, terminal: Terminal) -
             )
         }
         Some(dir) => {
-            let stager = Stager::new(dir.clone());
-            let mut sink = ToDir::default();
-            let summary = pipeline::run_into(&request, stdin, &stager, &mut sink);
+            let mut sink = ToDir::new(dir.clone());
+            let summary = pipeline::run_into(&request, stdin, &mut sink);
             super::finish(
                 rendered(summary),
                 args.input.format.into(),
                 color,
                 |_, out| {
-                    let report = stager.publish(sink, args.prune)?;
+                    let report = sink.publish(args.prune)?;
                     for path in report.pruned {
                         let _ = writeln!(out.stderr, "pruned {path}");
                     }
@@ -101,34 +99,10 @@ fn spool_error(e: &std::io::Error) -> Diagnostic {
     })
 }
 
-/// Each Task's part of the stdout stream, written by the worker that rendered it.
-struct ToStream {
-    dockerfiles: bool,
-}
-
-/// A Task's part of the stream, and its Dockerfiles left out of it (Task names only).
-struct Streamed {
-    text: String,
-    builds: Vec<String>,
-}
-
-impl Prepare for ToStream {
-    type Item = Streamed;
-    fn prepare(&self, artifacts: Vec<Artifact>) -> Streamed {
-        Streamed {
-            text: emit::stream(&artifacts, self.dockerfiles),
-            builds: if self.dockerfiles {
-                Vec::new()
-            } else {
-                dockerfile_tasks(artifacts).collect()
-            },
-        }
-    }
-}
-
 /// The YAML stream for stdout, spooled; and the Dockerfiles left out of it, for the note.
 #[derive(Default)]
 struct ToStdout {
+    dockerfiles: bool,
     spool: Spool,
     /// The build Tasks whose Dockerfile was left out, in input order (names only).
     builds: Vec<String>,
@@ -138,24 +112,27 @@ struct ToStdout {
     filled: usize,
 }
 
-impl Sink<Streamed> for ToStdout {
-    fn push(&mut self, task: Streamed) {
-        self.spool.write(task.text.as_bytes());
-        self.builds.extend(task.builds);
+impl Sink for ToStdout {
+    fn push(&mut self, artifacts: Vec<Artifact>) {
+        self.spool
+            .write(emit::stream(&artifacts, self.dockerfiles).as_bytes());
+        if !self.dockerfiles {
+            self.builds.extend(dockerfile_tasks(artifacts));
+        }
     }
     fn mark(&mut self) -> usize {
         self.marks.push((self.spool.len(), self.builds.len()));
         self.marks.len() - 1
     }
-    fn fill(&mut self, mark: usize, tasks: Vec<Streamed>) {
+    fn fill(&mut self, mark: usize, artifacts: Vec<Artifact>) {
         let (at, builds_at) = self.marks[mark];
-        let mut text = Vec::new();
-        let mut builds = Vec::new();
-        for task in tasks {
-            text.extend_from_slice(task.text.as_bytes());
-            builds.extend(task.builds);
-        }
-        self.spool.insert(at, text);
+        self.spool
+            .insert(at, emit::stream(&artifacts, self.dockerfiles).into_bytes());
+        let builds: Vec<String> = if self.dockerfiles {
+            Vec::new()
+        } else {
+            dockerfile_tasks(artifacts).collect()
+        };
         let at = builds_at + self.filled;
         self.filled += builds.len();
         self.builds.splice(at..at, builds);
@@ -170,96 +147,57 @@ fn dockerfile_tasks(artifacts: Vec<Artifact>) -> impl Iterator<Item = String> {
         .map(|a| a.task)
 }
 
-/// The files for `-o DIR`, staged inside `DIR` by the workers as they are rendered (the
-/// folder is opened with the first of them; a failure is reported only if the input is
-/// valid).
-struct Stager {
+/// The files for `-o DIR`, staged inside `DIR` as they come (the folder is opened with
+/// the first of them; a failure is reported only if the input is valid).
+struct ToDir {
     dir: PathBuf,
-    staging: OnceLock<Result<Staging, Diagnostic>>,
-    /// The first file that could not be staged; nothing more is staged after it.
-    failed: Mutex<Option<Diagnostic>>,
+    staging: Option<Result<Staging, Diagnostic>>,
+    /// Objects' paths, for `kustomization.yaml`.
+    resources: BTreeSet<String>,
 }
 
-/// A staged file, and whether it is an object (listed in `kustomization.yaml`).
-struct Staged {
-    file: StagedFile,
-    object: bool,
-}
-
-impl Stager {
+impl ToDir {
     fn new(dir: PathBuf) -> Self {
         Self {
             dir,
-            staging: OnceLock::new(),
-            failed: Mutex::new(None),
+            staging: None,
+            resources: BTreeSet::new(),
         }
     }
 
-    fn failed(&self) -> std::sync::MutexGuard<'_, Option<Diagnostic>> {
-        self.failed.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Stages `kustomization.yaml` and moves every staged file into place.
-    fn publish(self, sink: ToDir, prune: bool) -> Result<crate::outdir::WriteReport, Diagnostic> {
-        if let Some(e) = self.failed().take() {
-            return Err(e);
-        }
-        let objects: BTreeSet<&str> = sink
-            .files
-            .iter()
-            .filter(|s| s.object)
-            .map(|s| s.file.rel.as_str())
-            .collect();
-        let kustomization = emit::kustomization(objects);
-        let staging = match self.staging.into_inner() {
-            Some(staging) => staging?,
-            None => Staging::open(&self.dir)?,
-        };
-        let mut files: Vec<StagedFile> = sink.files.into_iter().map(|s| s.file).collect();
-        files.push(staging.stage(KUSTOMIZATION, kustomization.as_bytes())?);
-        staging.publish(files, prune)
-    }
-}
-
-impl Prepare for Stager {
-    type Item = Vec<Staged>;
-    fn prepare(&self, artifacts: Vec<Artifact>) -> Vec<Staged> {
-        let Ok(staging) = self.staging.get_or_init(|| Staging::open(&self.dir)) else {
-            return Vec::new();
-        };
-        let mut staged = Vec::with_capacity(artifacts.len());
+    fn stage(&mut self, artifacts: Vec<Artifact>) {
+        let staging = self.staging.get_or_insert_with(|| Staging::open(&self.dir));
+        let Ok(staging) = staging else { return };
         for a in artifacts {
-            if self.failed().is_some() {
-                break;
+            if let Err(e) = staging.stage(&a.path, a.text.as_bytes()) {
+                self.staging = Some(Err(e));
+                return;
             }
-            match staging.stage(&a.path, a.text.as_bytes()) {
-                Ok(file) => staged.push(Staged {
-                    file,
-                    object: !a.dockerfile,
-                }),
-                Err(e) => {
-                    self.failed().get_or_insert(e);
-                }
+            if !a.dockerfile {
+                self.resources.insert(a.path);
             }
         }
-        staged
+    }
+
+    fn publish(&mut self, prune: bool) -> Result<crate::outdir::WriteReport, Diagnostic> {
+        let kustomization = emit::kustomization(&self.resources);
+        let mut staging = self
+            .staging
+            .take()
+            .unwrap_or_else(|| Staging::open(&self.dir))?;
+        staging.stage(KUSTOMIZATION, kustomization.as_bytes())?;
+        staging.publish(prune)
     }
 }
 
-/// The staged files of `-o DIR`, in output order.
-#[derive(Default)]
-struct ToDir {
-    files: Vec<Staged>,
-}
-
-impl Sink<Vec<Staged>> for ToDir {
-    fn push(&mut self, files: Vec<Staged>) {
-        self.files.extend(files);
+impl Sink for ToDir {
+    fn push(&mut self, artifacts: Vec<Artifact>) {
+        self.stage(artifacts);
     }
     fn mark(&mut self) -> usize {
         0
     }
-    fn fill(&mut self, _: usize, files: Vec<Vec<Staged>>) {
-        self.files.extend(files.into_iter().flatten());
+    fn fill(&mut self, _: usize, artifacts: Vec<Artifact>) {
+        self.stage(artifacts);
     }
 }
