@@ -620,11 +620,15 @@ fn par_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + 
     })
 }
 
+/// Items a worker takes at a time: fewer wake-ups of the calling thread (one message per
+/// chunk), still small enough that the workers share the items evenly.
+const CHUNK: usize = 4;
+
 /// Runs `work` on every item on `threads` workers and gives the results to `take` on the
-/// calling thread, in item order, as soon as each is its turn. The workers take the items
-/// one at a time (a slow item does not hold up the others) and are never more than
-/// [`WINDOW`] items ahead of `take`, so memory stays bounded however many items there are.
-/// A panic in `work` reaches the caller, as in a scope.
+/// calling thread, in item order, as soon as each is its turn. The workers take a few
+/// items at a time ([`CHUNK`]; a slow item does not hold up the others) and are never more
+/// than [`WINDOW`] items ahead of `take`, so memory stays bounded however many items there
+/// are. A panic in `work` or `take` reaches the caller, as in a scope.
 fn in_order<T: Send, R: Send>(
     items: Vec<T>,
     threads: usize,
@@ -636,6 +640,8 @@ fn in_order<T: Send, R: Send>(
         items: std::iter::Enumerate<std::vec::IntoIter<T>>,
         started: usize,
         taken: usize,
+        /// Workers waiting for room (notified only then: a wake-up is a system call).
+        waiting: usize,
         stop: bool,
     }
     /// Stops every worker when dropped while panicking (in `take` or in a worker), so that
@@ -658,10 +664,11 @@ fn in_order<T: Send, R: Send>(
         items: items.into_iter().enumerate(),
         started: 0,
         taken: 0,
+        waiting: 0,
         stop: false,
     });
     let room = Condvar::new();
-    let (sender, results) = mpsc::channel::<(usize, R)>();
+    let (sender, results) = mpsc::channel::<Vec<(usize, R)>>();
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let (sender, queue, room, work) = (sender.clone(), &queue, &room, &work);
@@ -670,19 +677,27 @@ fn in_order<T: Send, R: Send>(
                 .spawn_scoped(scope, move || {
                     let _stop_all_if_this_panics = StopOnPanic(queue, room);
                     loop {
-                        let next = {
+                        let chunk: Vec<(usize, T)> = {
                             let mut q = lock(queue);
                             while !q.stop && q.started >= q.taken + WINDOW {
+                                q.waiting += 1;
                                 q = room.wait(q).unwrap_or_else(PoisonError::into_inner);
+                                q.waiting -= 1;
                             }
                             if q.stop {
                                 return;
                             }
-                            q.started += 1;
-                            q.items.next()
+                            let room_left = q.taken + WINDOW - q.started;
+                            let chunk: Vec<(usize, T)> =
+                                q.items.by_ref().take(CHUNK.min(room_left)).collect();
+                            q.started += chunk.len();
+                            chunk
                         };
-                        let Some((index, item)) = next else { return };
-                        if sender.send((index, work(item))).is_err() {
+                        if chunk.is_empty() {
+                            return;
+                        }
+                        let done = chunk.into_iter().map(|(i, item)| (i, work(item)));
+                        if sender.send(done.collect()).is_err() {
                             return;
                         }
                     }
@@ -694,7 +709,7 @@ fn in_order<T: Send, R: Send>(
         // `ahead[k]`: the result of item `taken + k`, when it is done.
         let mut ahead: VecDeque<Option<R>> = VecDeque::new();
         let mut taken = 0;
-        for (index, result) in results {
+        for (index, result) in results.into_iter().flatten() {
             let k = index - taken;
             if ahead.len() <= k {
                 ahead.resize_with(k + 1, || None);
@@ -708,8 +723,11 @@ fn in_order<T: Send, R: Send>(
                 }
             }
             if taken != before {
-                lock(&queue).taken = taken;
-                room.notify_all();
+                let mut q = lock(&queue);
+                q.taken = taken;
+                if q.waiting > 0 {
+                    room.notify_all();
+                }
             }
         }
     });
