@@ -36,7 +36,23 @@ impl SourceFile {
     /// `\r\n` or a lone `\r` (as YAML and the human report count them), so every report
     /// format gives the same place.
     pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
+        if self.lines.get().is_none()
+            && let Some(prefix) = self.prefix_through_line(offset)
+        {
+            // Near the start (where a Task's `name` is, placed for every Task of a run):
+            // the lines up to the offset's are enough; the whole text waits for a report.
+            return LineIndex::new(prefix).line_col(prefix, offset);
+        }
         self.lines().line_col(&self.text, offset)
+    }
+
+    /// The text up to the end of the line of `offset` (its `\n` included), when both are
+    /// within the first few KiB.
+    fn prefix_through_line(&self, offset: usize) -> Option<&str> {
+        const NEAR: usize = 4096;
+        let rest = self.text.as_bytes().get(offset..NEAR.min(self.text.len()))?;
+        let newline = rest.iter().position(|&b| b == b'\n')?;
+        self.text.get(..offset + newline + 1)
     }
 
     /// The line index of the text (so that many positions cost no more than one pass).
@@ -59,5 +75,21 @@ mod tests {
         }
         let f = SourceFile::new("t", "é\rx");
         assert_eq!(f.line_col(3), (2, 1));
+    }
+
+    #[test]
+    fn places_near_the_start_are_those_of_the_whole_index() {
+        let long = format!("a: {}\nb: 1\n", "x".repeat(5000));
+        for text in ["a: 1\nbé: 2\r\nc:\r3\n\n d: é\n", "\r\n\r\r\n\n", "x", &long] {
+            let whole = LineIndex::new(text);
+            for offset in 0..=text.len() + 1 {
+                let fresh = SourceFile::new("t", text);
+                assert_eq!(
+                    fresh.line_col(offset),
+                    whole.line_col(text, offset),
+                    "{text:?} at {offset}"
+                );
+            }
+        }
     }
 }

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use granit_parser::{Event, Parser, ScalarStyle, Span, StrInput};
 use serde_json::{Map, Number, Value};
 
-use super::{Document, MAX_DEPTH, NodeSpan, Pointer, SpanIndex};
+use super::{Document, MAX_DEPTH, NodeSpan, Pointer, SpanBuilder};
 use crate::text::SourceFile;
 
 /// Far below the reference path's budgets (1,000,000 events and nodes, 10,000 documents,
@@ -56,7 +56,7 @@ pub(super) fn parse(file: &Arc<SourceFile>) -> Option<Vec<Document>> {
     let mut documents = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Value> = None;
-    let mut spans = SpanIndex::default();
+    let mut spans = SpanBuilder::default();
     let mut pointer = String::new();
     let mut scalar_bytes = 0usize;
     // Every document counts, the empty ones too (`---` alone): the reference's limit does.
@@ -74,7 +74,7 @@ pub(super) fn parse(file: &Arc<SourceFile>) -> Option<Vec<Document>> {
                     return None;
                 }
                 root = None;
-                spans = SpanIndex::default();
+                spans = SpanBuilder::default();
                 pointer.clear();
             }
             Event::DocumentEnd => {
@@ -83,10 +83,10 @@ pub(super) fn parse(file: &Arc<SourceFile>) -> Option<Vec<Document>> {
                     Some(value) => documents.push(Document {
                         file: Arc::clone(file),
                         value,
-                        spans: std::mem::take(&mut spans),
+                        spans: std::mem::take(&mut spans).build(),
                     }),
                 }
-                spans = SpanIndex::default();
+                spans = SpanBuilder::default();
             }
             Event::Scalar(value, style, anchor, tag) => {
                 if anchor != 0 || tag.is_some() {
@@ -113,9 +113,7 @@ pub(super) fn parse(file: &Arc<SourceFile>) -> Option<Vec<Document>> {
                     Value::String(value.into_owned())
                 };
                 let (len, key) = open_child(&stack, &mut pointer);
-                spans
-                    .map
-                    .insert(pointer.clone(), NodeSpan { key, value: range });
+                spans.push(&pointer, NodeSpan { key, value: range });
                 pointer.truncate(len);
                 add(&mut stack, &mut root, value);
             }
@@ -128,8 +126,8 @@ pub(super) fn parse(file: &Arc<SourceFile>) -> Option<Vec<Document>> {
                     return None; // a collection as a key
                 }
                 let (parent_pointer, key) = open_child(&stack, &mut pointer);
-                spans.map.insert(
-                    pointer.clone(),
+                spans.push(
+                    &pointer,
                     NodeSpan {
                         key,
                         value: byte_range(text, &span),
@@ -303,9 +301,8 @@ mod tests {
                 (
                     d.value.clone(),
                     d.spans
-                        .map
                         .iter()
-                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .map(|(k, v)| (k.to_owned(), v.clone()))
                         .collect(),
                 )
             })

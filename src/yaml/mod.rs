@@ -50,14 +50,63 @@ pub(crate) struct NodeSpan {
 }
 
 /// JSON pointer (RFC 6901, as jsonschema reports `instance_path`) → [`NodeSpan`].
+///
+/// Every document has one, and few are ever looked up (a diagnostic's place), so it is
+/// built cheaply: the pointers end to end in one string, and the nodes sorted by pointer
+/// once, when the document ends ([`SpanBuilder::build`]), for a binary search.
 #[derive(Debug, Default)]
 pub(crate) struct SpanIndex {
-    map: BTreeMap<String, NodeSpan>,
+    pointers: String,
+    /// Each node: where its pointer is in `pointers`, and its span; sorted by pointer.
+    nodes: Vec<(Range<usize>, NodeSpan)>,
+}
+
+/// The spans of a document being read, in any order, each pointer once.
+#[derive(Debug, Default)]
+pub(crate) struct SpanBuilder(SpanIndex);
+
+impl SpanBuilder {
+    pub(crate) fn push(&mut self, pointer: &str, span: NodeSpan) {
+        let index = &mut self.0;
+        let start = index.pointers.len();
+        index.pointers.push_str(pointer);
+        index.nodes.push((start..index.pointers.len(), span));
+    }
+
+    pub(crate) fn build(self) -> SpanIndex {
+        let mut index = self.0;
+        let pointers = &index.pointers;
+        index
+            .nodes
+            .sort_unstable_by(|a, b| pointers[a.0.clone()].cmp(&pointers[b.0.clone()]));
+        index
+    }
+}
+
+impl From<BTreeMap<String, NodeSpan>> for SpanIndex {
+    fn from(map: BTreeMap<String, NodeSpan>) -> Self {
+        let mut builder = SpanBuilder::default();
+        for (pointer, span) in map {
+            builder.push(&pointer, span);
+        }
+        builder.build()
+    }
 }
 
 impl SpanIndex {
     pub(crate) fn get(&self, pointer: &str) -> Option<&NodeSpan> {
-        self.map.get(pointer)
+        self.nodes
+            .binary_search_by(|(at, _)| self.pointers[at.clone()].cmp(pointer))
+            .ok()
+            .map(|i| &self.nodes[i].1)
+    }
+
+    /// Every node, in pointer order.
+    #[cfg(test)]
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &NodeSpan)> {
+        self.nodes
+            .iter()
+            .map(|(at, span)| (&self.pointers[at.clone()], span))
     }
 
     /// The span to underline for a problem with the value at `pointer`: the value itself,
@@ -76,13 +125,13 @@ impl SpanIndex {
     fn nearest(&self, pointer: &str) -> &NodeSpan {
         let mut p = pointer;
         loop {
-            if let Some(span) = self.map.get(p) {
+            if let Some(span) = self.get(p) {
                 return span;
             }
             match p.rfind('/') {
                 Some(i) => p = &p[..i],
                 None => {
-                    return self.map.get("").unwrap_or(&NodeSpan {
+                    return self.get("").unwrap_or(&NodeSpan {
                         key: None,
                         value: 0..0,
                     });
@@ -132,13 +181,13 @@ fn parse_reference(file: &Arc<SourceFile>) -> Result<Vec<Document>, Diagnostic> 
         if matches!(node.value, Node::Null) {
             continue;
         }
-        let mut spans = SpanIndex::default();
+        let mut spans = Spans::new();
         let mut pointer = String::new();
         let value = convert(file, node, None, &mut pointer, &mut spans)?;
         documents.push(Document {
             file: Arc::clone(file),
             value,
-            spans,
+            spans: spans.into(),
         });
     }
     if documents.is_empty() {
@@ -331,15 +380,18 @@ fn byte_range(file: &SourceFile, span: serde_saphyr::Span) -> Range<usize> {
     start..(start + len).min(file.text.len())
 }
 
+/// The reference path's spans while it converts: merge keys copy and overwrite entries.
+type Spans = BTreeMap<String, NodeSpan>;
+
 fn convert(
     file: &Arc<SourceFile>,
     node: Spanned<Node>,
     key: Option<Range<usize>>,
     pointer: &mut String,
-    spans: &mut SpanIndex,
+    spans: &mut Spans,
 ) -> Result<Value, Diagnostic> {
     let span = byte_range(file, node.referenced.span());
-    spans.map.insert(
+    spans.insert(
         pointer.clone(),
         NodeSpan {
             key,
@@ -370,7 +422,7 @@ fn convert(
                 .into_iter()
                 .partition(|(k, _)| is_merge_key(file, k));
             let mut merged = Map::new();
-            let mut merged_spans = SpanIndex::default();
+            let mut merged_spans = Spans::new();
             for (_, v) in merge_keys {
                 merge(file, v, pointer, &mut merged, &mut merged_spans)?;
             }
@@ -398,11 +450,11 @@ fn convert(
                 }
                 let at = format!("{pointer}/{}", Pointer::escape(&name));
                 let nested = format!("{at}/");
-                for (p, span) in merged_spans.map.range(at.clone()..) {
+                for (p, span) in merged_spans.range(at.clone()..) {
                     if *p != at && !p.starts_with(&nested) {
                         break;
                     }
-                    spans.map.insert(p.clone(), span.clone());
+                    spans.insert(p.clone(), span.clone());
                 }
                 out.insert(name, value);
             }
@@ -429,7 +481,7 @@ fn merge(
     value: Spanned<Node>,
     pointer: &mut String,
     out: &mut Map<String, Value>,
-    spans: &mut SpanIndex,
+    spans: &mut Spans,
 ) -> Result<(), Diagnostic> {
     let sources = match value.value {
         Node::Seq(items) => items,
