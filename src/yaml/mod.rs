@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -51,17 +51,24 @@ pub(crate) struct NodeSpan {
 
 /// JSON pointer (RFC 6901, as jsonschema reports `instance_path`) → [`NodeSpan`].
 ///
-/// Every document has one, and few are ever looked up (a diagnostic's place), so it is
-/// built cheaply: the pointers end to end in one string, and the nodes sorted by pointer
-/// once, when the document ends ([`SpanBuilder::build`]), for a binary search.
+/// Every document has one, and few of its nodes are ever looked up (a diagnostic's place,
+/// a Task's name), so it is built cheaply: the pointers end to end in one string, the
+/// nodes in document order. A small document is searched node by node; a large one is
+/// sorted by pointer on its first lookup, for a binary search.
 #[derive(Debug, Default)]
 pub(crate) struct SpanIndex {
     pointers: String,
-    /// Each node: where its pointer is in `pointers`, and its span; sorted by pointer.
+    /// Each node: where its pointer is in `pointers`, and its span; in document order.
     nodes: Vec<(Range<usize>, NodeSpan)>,
+    /// Indices of `nodes` by pointer, made on the first lookup in a large document.
+    sorted: OnceLock<Vec<usize>>,
 }
 
-/// The spans of a document being read, in any order, each pointer once.
+/// Nodes up to which a lookup compares every pointer (a generated Task has about 60):
+/// cheaper than sorting them.
+const SCAN_NODES: usize = 128;
+
+/// The spans of a document being read, each pointer once.
 #[derive(Debug, Default)]
 pub(crate) struct SpanBuilder(SpanIndex);
 
@@ -74,12 +81,7 @@ impl SpanBuilder {
     }
 
     pub(crate) fn build(self) -> SpanIndex {
-        let mut index = self.0;
-        let pointers = &index.pointers;
-        index
-            .nodes
-            .sort_unstable_by(|a, b| pointers[a.0.clone()].cmp(&pointers[b.0.clone()]));
-        index
+        self.0
     }
 }
 
@@ -95,18 +97,33 @@ impl From<BTreeMap<String, NodeSpan>> for SpanIndex {
 
 impl SpanIndex {
     pub(crate) fn get(&self, pointer: &str) -> Option<&NodeSpan> {
-        self.nodes
-            .binary_search_by(|(at, _)| self.pointers[at.clone()].cmp(pointer))
+        let at = |i: usize| &self.pointers[self.nodes[i].0.clone()];
+        if self.nodes.len() <= SCAN_NODES {
+            return (0..self.nodes.len())
+                .find(|&i| at(i) == pointer)
+                .map(|i| &self.nodes[i].1);
+        }
+        let sorted = self.sorted.get_or_init(|| {
+            let mut sorted: Vec<usize> = (0..self.nodes.len()).collect();
+            sorted.sort_unstable_by(|&a, &b| at(a).cmp(at(b)));
+            sorted
+        });
+        sorted
+            .binary_search_by(|&i| at(i).cmp(pointer))
             .ok()
-            .map(|i| &self.nodes[i].1)
+            .map(|k| &self.nodes[sorted[k]].1)
     }
 
     /// Every node, in pointer order.
     #[cfg(test)]
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &NodeSpan)> {
-        self.nodes
+        let mut nodes: Vec<(&str, &NodeSpan)> = self
+            .nodes
             .iter()
             .map(|(at, span)| (&self.pointers[at.clone()], span))
+            .collect();
+        nodes.sort_unstable_by_key(|(pointer, _)| *pointer);
+        nodes.into_iter()
     }
 
     /// The span to underline for a problem with the value at `pointer`: the value itself,
@@ -636,6 +653,28 @@ mod tests {
         let env = s.get("/envs/0/value").unwrap();
         assert_eq!(slice(text, &env.value), "b");
         assert_eq!(slice(text, &s.key("/function/image/nope")), "image");
+    }
+
+    #[test]
+    fn spans_of_large_documents_are_found_by_pointer() {
+        // Over `SCAN_NODES` nodes: looked up through the sorted order.
+        let mut text = String::new();
+        for i in 0..300 {
+            writeln!(text, "k{i}: [v{i}]").unwrap();
+        }
+        let docs = parse_str(&text).unwrap();
+        let s = &docs[0].spans;
+        assert!(s.nodes.len() > SCAN_NODES);
+        for i in [0, 1, 57, 150, 299] {
+            let node = s.get(&format!("/k{i}/0")).unwrap();
+            assert_eq!(slice(&text, &node.value), format!("v{i}"));
+            let key = s.get(&format!("/k{i}")).unwrap();
+            assert_eq!(slice(&text, key.key.as_ref().unwrap()), format!("k{i}"));
+        }
+        assert!(s.get("/k300").is_none());
+        assert!(s.get("/k1/1").is_none());
+        // The nearest node with a span: the list item, which has no key.
+        assert_eq!(slice(&text, &s.key("/k42/0/deeper")), "v42");
     }
 
     #[test]
