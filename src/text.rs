@@ -50,7 +50,10 @@ impl SourceFile {
     /// within the first few KiB.
     fn prefix_through_line(&self, offset: usize) -> Option<&str> {
         const NEAR: usize = 4096;
-        let rest = self.text.as_bytes().get(offset..NEAR.min(self.text.len()))?;
+        let rest = self
+            .text
+            .as_bytes()
+            .get(offset..NEAR.min(self.text.len()))?;
         let newline = rest.iter().position(|&b| b == b'\n')?;
         self.text.get(..offset + newline + 1)
     }
@@ -80,7 +83,12 @@ mod tests {
     #[test]
     fn places_near_the_start_are_those_of_the_whole_index() {
         let long = format!("a: {}\nb: 1\n", "x".repeat(5000));
-        for text in ["a: 1\nbé: 2\r\nc:\r3\n\n d: é\n", "\r\n\r\r\n\n", "x", &long] {
+        for text in [
+            "a: 1\nbé: 2\r\nc:\r3\n\n d: é\n",
+            "\r\n\r\r\n\n",
+            "x",
+            &long,
+        ] {
             let whole = LineIndex::new(text);
             for offset in 0..=text.len() + 1 {
                 let fresh = SourceFile::new("t", text);

@@ -8,6 +8,7 @@
 //! run on the merged Task can point at the line the user (or the profile) wrote.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use serde_json::{Map, Value};
 
@@ -96,8 +97,19 @@ impl Provenance {
 
     fn record(&mut self, merged: &str, layer: Layer, at: &str) {
         // A value replaced whole: what the earlier layers recorded inside it is gone.
-        let inside = format!("{merged}/");
-        self.map.retain(|k, _| !k.starts_with(&inside));
+        // The keys below `merged`: from `merged/` to `merged0` (`0` follows `/`).
+        let (inside, after) = (format!("{merged}/"), format!("{merged}0"));
+        let gone: Vec<String> = self
+            .map
+            .range::<str, _>((
+                Bound::Included(inside.as_str()),
+                Bound::Excluded(after.as_str()),
+            ))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in gone {
+            self.map.remove(&k);
+        }
         self.map.insert(merged.to_owned(), (layer, at.to_owned()));
     }
 }
@@ -256,6 +268,18 @@ mod tests {
 
     fn obj(v: &Value) -> Map<String, Value> {
         v.as_object().expect("an object").clone()
+    }
+
+    #[test]
+    fn a_value_replaced_whole_forgets_what_was_recorded_inside_it() {
+        let mut p = Provenance::default();
+        for at in ["/a/b", "/a/b/c", "/a/bc", "/a0", "/ab", "/a"] {
+            p.record(at, Layer::Defaults, at);
+        }
+        p.record("/a", Layer::Task, "/a");
+        let recorded: Vec<&str> = p.map.keys().map(String::as_str).collect();
+        assert_eq!(recorded, ["/a", "/a0", "/ab"]);
+        assert_eq!(p.origin("/a/b/c"), (Layer::Task, "/a/b/c".to_owned()));
     }
 
     #[test]

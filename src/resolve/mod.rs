@@ -158,18 +158,19 @@ pub(crate) fn resolve(
     // What the user wrote must be unique before merging: the merge keys lists by name, so
     // a repeat would silently replace the first.
     let mut errors = own_duplicates(doc);
-    let merged = merge::apply(&profile.defaults, task_map, &profile.enforce);
+    let merge::Merged { value, provenance } =
+        merge::apply(&profile.defaults, task_map, &profile.enforce);
     let mut ck = Checker {
         doc,
         profile,
-        provenance: &merged.provenance,
+        provenance: &provenance,
         errors: Vec::new(),
         warnings: Vec::new(),
     };
     if opts.strict {
         enforce::warn_overrides(&mut ck);
     }
-    let mut task = match decode(&ck, &merged.value) {
+    let mut task = match decode(&ck, value) {
         Ok(task) => task,
         Err(mut decode_errors) => {
             errors.append(&mut decode_errors);
@@ -266,13 +267,13 @@ pub(crate) fn resolve(
 /// the profile's doing (the Task passed the schema on its own).
 fn decode(
     ck: &Checker<'_>,
-    merged: &serde_json::Map<String, Value>,
+    merged: serde_json::Map<String, Value>,
 ) -> Result<TaskSpec, Vec<Diagnostic>> {
-    let digit_errors = platform::digit_strings(ck.doc, merged);
+    let digit_errors = platform::digit_strings(ck.doc, &merged);
     if !digit_errors.is_empty() {
         return Err(digit_errors);
     }
-    serde_path_to_error::deserialize(Value::Object(merged.clone())).map_err(|e| {
+    serde_path_to_error::deserialize(Value::Object(merged)).map_err(|e| {
         if is_fraction_error(&e.inner().to_string()) {
             vec![whole_number_error(ck, e.path())]
         } else {
