@@ -487,7 +487,8 @@ fn check_subset(template: &Arc<SourceFile>) -> Result<(), Diagnostic> {
                 Some(_) if b == b'\\' => j += 1,
                 Some(q) if b == q => quote = None,
                 None if close != "#}" && (b == b'"' || b == b'\'') => quote = Some(b),
-                None if text[j..].starts_with(close) => break j,
+                // Bytes, not `text[j..]`: `j` may be inside a multi-byte character.
+                None if bytes[j..].starts_with(close.as_bytes()) => break j,
                 None if b == b'*' && close != "#}" => {
                     return refuse("`*`".into(), j..j + 1);
                 }
@@ -1037,6 +1038,25 @@ mod tests {
             assert!(
                 load_with(&user(&[("t", fine)]), "t", &[("z", "a")]).is_ok(),
                 "{fine}"
+            );
+        }
+    }
+
+    #[test]
+    fn non_ascii_text_in_a_template_tag_is_no_panic() {
+        // Found by the `profile_templates` fuzz target: the tag scanner sliced the text at
+        // every byte of an expression, inside `я` too.
+        for template in [
+            "description: {{ vars.я }}\n",
+            "description: x\ndefaults: {labels: {a: {{ vars.é }}}}\n",
+            "description: {% if vars.я %}x{% endif %}\n",
+            "description: {# я #}x\n",
+            "description: {{ vars.EEEя]}\n",
+        ] {
+            let result = load_with(&user(&[("t", template)]), "t", &[("z", "a")]);
+            assert!(
+                result.is_err() || template.contains("{#"),
+                "{template}: {result:?}"
             );
         }
     }
