@@ -43,13 +43,15 @@ pub(crate) fn store_name(project: &str) -> String {
 pub(super) fn split(ck: &mut Checker<'_>, task: &mut TaskSpec) -> Vec<SecretKeyEnv> {
     let mut out = Vec::new();
     let mut names = Vec::new();
-    // Each Secret's first index: a repeat would be the same `envFrom` entry twice.
+    // Each Secret's first index: a repeat would be the same `envFrom` entry twice; and
+    // each store key's, a repeat the same variable twice.
     let mut first = BTreeMap::new();
+    let mut first_key = BTreeMap::new();
     for (i, entry) in std::mem::take(&mut task.secrets).into_iter().enumerate() {
         let entry = match entry {
             SecretEntry::Name(name) if is_secret_name(&name) => {
                 if let Some(j) = first.get(&name) {
-                    repeated_secret(ck, &name, *j, i);
+                    repeated(ck, Repeat::Secret, &name, *j, i);
                 } else {
                     first.insert(name.clone(), i);
                     names.push(SecretEntry::Name(name));
@@ -76,18 +78,8 @@ pub(super) fn split(ck: &mut Checker<'_>, task: &mut TaskSpec) -> Vec<SecretKeyE
             ));
             continue;
         };
-        if out.iter().any(|e: &SecretKeyEnv| e.key == entry) {
-            ck.error(
-                ErrorKind::Duplicate {
-                    what: "secret-store key".into(),
-                    value: entry.clone(),
-                },
-                &format!("/secrets/{i}"),
-                "the same variable again",
-            )
-            .help = Some(format!(
-                "an earlier item of `secrets` names the store key `{entry}` already: remove one"
-            ));
+        if let Some(j) = first_key.get(&entry) {
+            repeated(ck, Repeat::StoreKey, &entry, *j, i);
             continue;
         }
         if let Some(j) = task.envs.iter().position(|e| e.name == entry) {
@@ -105,6 +97,7 @@ pub(super) fn split(ck: &mut Checker<'_>, task: &mut TaskSpec) -> Vec<SecretKeyE
             ));
             continue;
         }
+        first_key.insert(entry.clone(), i);
         out.push(SecretKeyEnv {
             name: entry.clone(),
             secret: store,
@@ -115,20 +108,36 @@ pub(super) fn split(ck: &mut Checker<'_>, task: &mut TaskSpec) -> Vec<SecretKeyE
     out
 }
 
-/// The Secret `name` at `secrets[i]` again, first at `secrets[j]`: one error at the repeat,
-/// with the first occurrence beside it (or its place, when another file set it).
-fn repeated_secret(ck: &mut Checker<'_>, name: &str, j: usize, i: usize) {
+/// What an item of `secrets` names.
+#[derive(Clone, Copy)]
+enum Repeat {
+    /// A Kubernetes Secret (its `envFrom` entry).
+    Secret,
+    /// A key of the project's secret store (a variable read from it).
+    StoreKey,
+}
+
+/// `name` at `secrets[i]` again, first at `secrets[j]`: one error at the repeat, with the
+/// first occurrence beside it (or its place, when another file set it).
+fn repeated(ck: &mut Checker<'_>, what: Repeat, name: &str, j: usize, i: usize) {
     let (first_file, first_span) = ck.locate(&format!("/secrets/{j}"));
     let first_place = ck.place(&format!("/secrets/{j}"));
-    let help =
-        format!("an earlier item of `secrets` names the Secret `{name}` already: remove one");
+    let (kind, noun, label) = match what {
+        Repeat::Secret => ("Secret", "the Secret", "the same Secret again"),
+        Repeat::StoreKey => (
+            "secret-store key",
+            "the store key",
+            "the same variable again",
+        ),
+    };
+    let help = format!("an earlier item of `secrets` names {noun} `{name}` already: remove one");
     let d = ck.error(
         ErrorKind::Duplicate {
-            what: "Secret".into(),
+            what: kind.into(),
             value: name.into(),
         },
         &format!("/secrets/{i}"),
-        "the same Secret again",
+        label,
     );
     *d = if d
         .file
