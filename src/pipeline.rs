@@ -344,8 +344,8 @@ impl Default for Work {
     }
 }
 
-/// Every `build` Task of the run: its image, or `None` when it failed; and the names of
-/// the other Tasks with their action.
+/// Every `build` Task of the run: its image, or `None` when it failed (the other Tasks'
+/// names and actions are in [`Across::names`]).
 #[derive(Default)]
 struct Builds {
     images: BTreeMap<String, Option<String>>,

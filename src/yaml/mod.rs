@@ -68,7 +68,8 @@ pub(crate) struct SpanIndex {
 /// cheaper than sorting them.
 const SCAN_NODES: usize = 128;
 
-/// The spans of a document being read, each pointer once.
+/// The spans of a document being read, each pointer once: apart from [`SpanIndex`], so
+/// that no node can be added after a lookup has sorted the nodes of a large document.
 #[derive(Debug, Default)]
 pub(crate) struct SpanBuilder(SpanIndex);
 
