@@ -648,7 +648,17 @@ fn decode_layer(template: &Arc<SourceFile>, text: &str) -> Result<Layer, Vec<Dia
         ]);
     }
     let doc = docs.remove(0);
-    let errors = crate::schema::validate_profile(&doc);
+    // A built-in profile without template tags renders to its own text, which the unit test
+    // `builtin_profiles_are_schema_valid` validates: the same text, the same answer. Not
+    // validating it again spares a run that uses only such profiles the compile of the
+    // profile schema (about a quarter of a one-Task run's instructions).
+    // (minijinja drops the final newline; trailing newlines do not change a YAML document.)
+    let same_as = |builtin: &str| builtin.trim_end_matches('\n') == text.trim_end_matches('\n');
+    let errors = if BUILTIN.iter().any(|(_, builtin)| same_as(builtin)) {
+        Vec::new()
+    } else {
+        crate::schema::validate_profile(&doc)
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -862,6 +872,45 @@ mod tests {
             let p = load_with(&catalog, name, &[]).unwrap_or_else(|e| panic!("{name}: {e:?}"));
             assert!(!p.description.is_empty());
         }
+    }
+
+    fn tag_free(text: &str) -> bool {
+        !(text.contains("{{") || text.contains("{%") || text.contains("{#"))
+    }
+
+    /// What lets `decode_layer` skip the schema for a built-in profile's own text.
+    #[test]
+    fn builtin_profiles_are_schema_valid() {
+        for (name, text) in BUILTIN.iter().filter(|(_, t)| tag_free(t)) {
+            let file = SourceFile::new(format!("{name}.yaml"), *text);
+            let docs = parse(&file).unwrap_or_else(|d| panic!("{name}: {d:?}"));
+            assert_eq!(docs.len(), 1, "{name}");
+            let errors = crate::schema::validate_profile(&docs[0]);
+            assert!(errors.is_empty(), "{name}: {errors:?}");
+        }
+    }
+
+    /// The shortcut applies: the tag-free built-in profiles render to their own text.
+    #[test]
+    fn tag_free_builtin_profiles_render_to_their_own_text() {
+        let task = ctx_task();
+        let vars = BTreeMap::new();
+        let ctx = TemplateContext {
+            task: &task,
+            vars: &vars,
+        };
+        let mut count = 0;
+        for (name, text) in BUILTIN.iter().filter(|(_, t)| tag_free(t)) {
+            let template = SourceFile::new(format!("{name}.yaml"), *text);
+            let rendered = render_template(&template, name, ctx).expect(name);
+            assert_eq!(
+                rendered.trim_end_matches('\n'),
+                text.trim_end_matches('\n'),
+                "{name}"
+            );
+            count += 1;
+        }
+        assert_eq!(count, 3, "default, hardened and high-memory have no tags");
     }
 
     #[test]
