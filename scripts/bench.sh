@@ -20,7 +20,7 @@ if [ ! -d "$dir" ]; then
     python3 "$GEN" "$N" "$dir" >/dev/null
   fi
 fi
-echo "input: $(ls "$dir" | wc -l) Task files in $dir; $(nproc) cores"
+echo "input: $(find "$dir" -maxdepth 1 -name "*.yaml" | wc -l) Task files in $dir; $(nproc) cores"
 times=()
 for _ in $(seq "$RUNS"); do
   start=$(date +%s.%N)

@@ -55,15 +55,16 @@ pub(crate) fn files(outputs: &[Artifact]) -> Vec<FileOut> {
         .collect();
     out.push(FileOut {
         path: "kustomization.yaml".into(),
-        text: kustomization(&resources),
+        text: kustomization(resources.iter().map(String::as_str)),
         label: "Kustomization".into(),
     });
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
 }
 
-/// The `kustomization.yaml` of `-o DIR` mode: every object's path, sorted.
-pub(crate) fn kustomization(resources: &BTreeSet<String>) -> String {
+/// The `kustomization.yaml` of `-o DIR` mode: every object's path, in the order given
+/// (callers give them sorted, each once).
+pub(crate) fn kustomization<'a>(resources: impl IntoIterator<Item = &'a str>) -> String {
     let mut kustomization = String::from(
         "---\n# Written by taskrender: every object it rendered, for `kubectl apply -k`.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
     );

@@ -30,6 +30,8 @@ pub(crate) const KUSTOMIZATION: &str = "kustomization.yaml";
 /// Largest file taskrender writes under `DIR`, and so the most it reads of one. Inputs are
 /// capped at 8 MiB per file; no rendered object comes near this.
 pub(crate) const MAX_FILE_BYTES: u64 = 64 << 20;
+// `Staging` keeps each staged file's length in 32 bits.
+const _: () = assert!(MAX_FILE_BYTES <= u32::MAX as u64);
 
 /// Name prefix of temporary files; those left by a killed run are removed by the next.
 const TEMP_PREFIX: &str = ".taskrender-tmp-";
@@ -807,9 +809,14 @@ pub(crate) struct Staging {
     created: Vec<PathBuf>,
     dir: Dir,
     name: String,
-    /// (Path under `DIR`, length), in the order staged; a file's staged name is its
-    /// index in hexadecimal ([`staged_name`]).
-    files: Vec<(String, u64)>,
+    /// Every staged file's path under `DIR`, one after another: a large run stages
+    /// hundreds of thousands of files, so not a `String` each.
+    paths: String,
+    /// Per staged file, in the order staged: where its path ends in `paths`, and its
+    /// length (at most [`MAX_FILE_BYTES`]; both fit 32 bits, the sum of the paths because
+    /// [`Staging::stage`] refuses more). A file's staged name is its index in hexadecimal
+    /// ([`staged_name`]).
+    files: Vec<(u32, u32)>,
 }
 
 impl Staging {
@@ -830,16 +837,36 @@ impl Staging {
             created,
             dir,
             name,
+            paths: String::new(),
             files: Vec::new(),
         })
+    }
+
+    /// The path under `DIR` of staged file `index`.
+    fn path(&self, index: usize) -> &str {
+        let start = index
+            .checked_sub(1)
+            .map_or(0, |before| self.files[before].0);
+        &self.paths[start as usize..self.files[index].0 as usize]
+    }
+
+    /// The paths under `DIR` of the files staged so far, in the order staged.
+    pub(crate) fn staged(&self) -> impl Iterator<Item = &str> {
+        (0..self.files.len()).map(|index| self.path(index))
     }
 
     /// Writes `content` for `rel` (relative to `DIR`) into the staging folder.
     pub(crate) fn stage(&mut self, rel: &str, content: &[u8]) -> Result<(), Diagnostic> {
         let staged = staged_name(self.files.len());
+        let end = u32::try_from(self.paths.len() + rel.len());
         let write = || -> Result<(), Problem> {
             if content.len() as u64 > MAX_FILE_BYTES {
                 return Err(too_large());
+            }
+            if end.is_err() {
+                return Err(Problem::Refused(
+                    "more than 4 GiB of output paths in one run".into(),
+                ));
             }
             let mut options = OpenOptions::new();
             options
@@ -851,39 +878,44 @@ impl Staging {
             Ok(())
         };
         write().map_err(|p| self.out.refusal(rel, Access::Write, &p))?;
-        self.files.push((rel.to_owned(), content.len() as u64));
+        self.paths.push_str(rel);
+        let len = u32::try_from(content.len()).expect("at most MAX_FILE_BYTES, checked above");
+        self.files.push((end.expect("checked above"), len));
         Ok(())
     }
 
     /// Moves every staged file into place, as [`write_files`] would write them (same
     /// checks, manifest first, `kustomization.yaml` last, files already right untouched,
     /// `prune`).
-    pub(crate) fn publish(mut self, prune: bool) -> Result<WriteReport, Diagnostic> {
-        let mut files: Vec<(String, usize, u64)> = std::mem::take(&mut self.files)
-            .into_iter()
-            .enumerate()
-            .map(|(index, (rel, len))| (rel, index, len))
-            .collect();
-        // `kustomization.yaml` last; the others in path order, one Task folder after another.
-        files.sort_by(|a, b| (a.0 == KUSTOMIZATION, &a.0).cmp(&(b.0 == KUSTOMIZATION, &b.0)));
+    pub(crate) fn publish(self, prune: bool) -> Result<WriteReport, Diagnostic> {
+        // Staged files by index: `kustomization.yaml` last; the others in path order, one
+        // Task folder after another.
+        let mut order: Vec<usize> = (0..self.files.len()).collect();
+        let key = |index: usize| {
+            let rel = self.path(index);
+            (rel == KUSTOMIZATION, rel)
+        };
+        order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
         let out = &self.out;
         let listed = out.manifest()?;
-        for (rel, _, _) in &files {
-            out.check_target(rel)?;
+        for &index in &order {
+            out.check_target(self.path(index))?;
         }
         out.check_target(MANIFEST)?;
         // Borrowed, not copied: a large run has hundreds of thousands of paths.
-        let current: BTreeSet<&str> = files.iter().map(|(rel, _, _)| rel.as_str()).collect();
+        let current: BTreeSet<&str> = order.iter().map(|&index| self.path(index)).collect();
         let previous: BTreeSet<&str> = listed.iter().map(String::as_str).collect();
         out.write_manifest(previous.union(&current).copied())?;
         // Every staged byte on disk before any rename.
-        sync_all(&self.out, &self.dir, files.len())
+        sync_all(&self.out, &self.dir, order.len())
             .map_err(|e| out.refusal(&self.name, Access::Write, &e.into()))?;
         let mut report = WriteReport::default();
         let mut folder: Option<(String, Dir)> = None;
-        for (rel, index, len) in &files {
+        for &index in &order {
+            let rel = self.path(index);
+            let len = u64::from(self.files[index].1);
             let moved = self
-                .place(rel, &staged_name(*index), *len, &mut folder)
+                .place(rel, &staged_name(index), len, &mut folder)
                 .map_err(|p| out.refusal(rel, Access::Write, &p))?;
             if moved {
                 report.written += 1;
@@ -1068,6 +1100,41 @@ mod tests {
         let twice = [task_file("a", "1"), task_file("a", "2")];
         assert!(write_task_files(&out, &twice, true).is_err());
         assert!(!out.join("a.yaml").exists());
+    }
+
+    /// Paths kept in one string come back per file, in the order staged; publishing puts
+    /// each staged file's own bytes at its own path, and writes the manifest.
+    #[test]
+    fn staged_files_keep_their_paths_and_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let files = [
+            ("web/Service.yaml", "kind: Service\n"),
+            ("train/Job.yaml", "kind: Job\n"),
+            ("web/Deployment.yaml", "kind: Deployment\n"),
+            ("build/Dockerfile", "FROM scratch\n"),
+            (KUSTOMIZATION, "resources: []\n"),
+        ];
+        let mut staging = Staging::open(&out).unwrap();
+        for (path, text) in files {
+            staging.stage(path, text.as_bytes()).unwrap();
+        }
+        let staged: Vec<&str> = staging.staged().collect();
+        assert_eq!(staged, files.map(|(path, _)| path));
+        let report = staging.publish(false).unwrap();
+        assert_eq!(report.written, files.len());
+        for (path, text) in files {
+            assert_eq!(
+                std::fs::read_to_string(out.join(path)).unwrap(),
+                text,
+                "{path}"
+            );
+        }
+        let manifest = std::fs::read_to_string(out.join(MANIFEST)).unwrap();
+        let listed: Vec<&str> = manifest.lines().skip(1).collect();
+        let mut want = files.map(|(path, _)| path);
+        want.sort_unstable();
+        assert_eq!(listed, want);
     }
 
     #[test]

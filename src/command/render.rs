@@ -4,7 +4,6 @@
 //! folder inside `DIR`, so that memory stays bounded; they are published (printed, or
 //! moved into place) only when no input has an error.
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::Read;
 use std::path::PathBuf;
@@ -152,8 +151,9 @@ fn dockerfile_tasks(artifacts: Vec<Artifact>) -> impl Iterator<Item = String> {
 struct ToDir {
     dir: PathBuf,
     staging: Option<Result<Staging, Diagnostic>>,
-    /// Objects' paths, for `kustomization.yaml`.
-    resources: BTreeSet<String>,
+    /// Per staged file, in the order staged: whether it is an object (listed in
+    /// `kustomization.yaml`) rather than a Dockerfile. The paths are the staging's.
+    objects: Vec<bool>,
 }
 
 impl ToDir {
@@ -161,7 +161,7 @@ impl ToDir {
         Self {
             dir,
             staging: None,
-            resources: BTreeSet::new(),
+            objects: Vec::new(),
         }
     }
 
@@ -173,19 +173,28 @@ impl ToDir {
                 self.staging = Some(Err(e));
                 return;
             }
-            if !a.dockerfile {
-                self.resources.insert(a.path);
-            }
+            self.objects.push(!a.dockerfile);
         }
     }
 
     fn publish(&mut self, prune: bool) -> Result<crate::outdir::WriteReport, Diagnostic> {
-        let kustomization = emit::kustomization(&self.resources);
         let mut staging = self
             .staging
             .take()
             .unwrap_or_else(|| Staging::open(&self.dir))?;
+        let kustomization = {
+            let mut objects: Vec<&str> = staging
+                .staged()
+                .zip(&self.objects)
+                .filter_map(|(path, &object)| object.then_some(path))
+                .collect();
+            objects.sort_unstable();
+            objects.dedup();
+            emit::kustomization(objects)
+        };
         staging.stage(KUSTOMIZATION, kustomization.as_bytes())?;
+        // Not kept while the files are moved into place.
+        drop(kustomization);
         staging.publish(prune)
     }
 }
