@@ -30,8 +30,6 @@ pub(crate) const KUSTOMIZATION: &str = "kustomization.yaml";
 /// Largest file taskrender writes under `DIR`, and so the most it reads of one. Inputs are
 /// capped at 8 MiB per file; no rendered object comes near this.
 pub(crate) const MAX_FILE_BYTES: u64 = 64 << 20;
-// `Staging` keeps each staged file's length in 32 bits.
-const _: () = assert!(MAX_FILE_BYTES <= u32::MAX as u64);
 
 /// Name prefix of temporary files; those left by a killed run are removed by the next.
 const TEMP_PREFIX: &str = ".taskrender-tmp-";
@@ -813,9 +811,9 @@ pub(crate) struct Staging {
     /// hundreds of thousands of files, so not a `String` each.
     paths: String,
     /// Per staged file, in the order staged: where its path ends in `paths`, and its
-    /// length (at most [`MAX_FILE_BYTES`]; both fit 32 bits, the sum of the paths because
-    /// [`Staging::stage`] refuses more). A file's staged name is its index in hexadecimal
-    /// ([`staged_name`]).
+    /// length ([`Staging::stage`] refuses what does not fit 32 bits: a file over
+    /// [`MAX_FILE_BYTES`], 4 GiB of paths). A file's staged name is its index in
+    /// hexadecimal ([`staged_name`]).
     files: Vec<(u32, u32)>,
 }
 
@@ -858,16 +856,14 @@ impl Staging {
     /// Writes `content` for `rel` (relative to `DIR`) into the staging folder.
     pub(crate) fn stage(&mut self, rel: &str, content: &[u8]) -> Result<(), Diagnostic> {
         let staged = staged_name(self.files.len());
-        let end = u32::try_from(self.paths.len() + rel.len());
-        let write = || -> Result<(), Problem> {
-            if content.len() as u64 > MAX_FILE_BYTES {
-                return Err(too_large());
-            }
-            if end.is_err() {
-                return Err(Problem::Refused(
-                    "more than 4 GiB of output paths in one run".into(),
-                ));
-            }
+        let write = || -> Result<(u32, u32), Problem> {
+            let len = u32::try_from(content.len())
+                .ok()
+                .filter(|&len| u64::from(len) <= MAX_FILE_BYTES)
+                .ok_or_else(too_large)?;
+            let end = u32::try_from(self.paths.len() + rel.len()).map_err(|_| {
+                Problem::Refused("more than 4 GiB of output paths in one run".into())
+            })?;
             let mut options = OpenOptions::new();
             options
                 .write(true)
@@ -875,12 +871,11 @@ impl Staging {
                 .follow(FollowSymlinks::No);
             let mut file = self.dir.open_with(&staged, &options)?;
             file.write_all(content)?;
-            Ok(())
+            Ok((end, len))
         };
-        write().map_err(|p| self.out.refusal(rel, Access::Write, &p))?;
+        let entry = write().map_err(|p| self.out.refusal(rel, Access::Write, &p))?;
         self.paths.push_str(rel);
-        let len = u32::try_from(content.len()).expect("at most MAX_FILE_BYTES, checked above");
-        self.files.push((end.expect("checked above"), len));
+        self.files.push(entry);
         Ok(())
     }
 
