@@ -18,10 +18,7 @@ if ! cargo +nightly --version >/dev/null 2>&1; then
 fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "fuzz: installing cargo-fuzz from crates.io (once; cached in ~/.cargo/bin)"
-  # Built to compile fast, as scripts/ci-tools.sh builds its tools: it runs for seconds.
-  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
-    nice -n 10 cargo install cargo-fuzz --locked --quiet
+  scripts/cargo-install-fast.sh cargo-fuzz --locked --quiet
 fi
 echo "fuzz: $(cargo +nightly --version), $(cargo fuzz --version)"
 targets=("$@")

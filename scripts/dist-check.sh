@@ -140,12 +140,12 @@ PY
   echo "dist-check: .github/workflows/release.yml is what dist $pin generates"
 }
 
-host="$(rustc -vV | sed -n 's/^host: //p')"
-bin="$TARGET_DIR/$host/release/taskrender"
+source scripts/static.sh
+bin="$TARGET_DIR/$STATIC_TARGET/release/taskrender"
 static_build() {
   local start=$SECONDS
-  RUSTFLAGS='-C target-feature=+crt-static' nice -n 10 \
-    cargo build --release --locked --target "$host"
+  RUSTFLAGS="$STATIC_RUSTFLAGS" nice -n 10 \
+    cargo build --release --locked --target "$STATIC_TARGET"
   echo "dist-check: static release build: $((SECONDS - start)) s"
 }
 

@@ -24,13 +24,13 @@ GEN="${GEN:-../shared/bench-peers/gen_tasks.py}"
 command -v valgrind >/dev/null || { echo "instructions.sh: valgrind is not installed" >&2; exit 2; }
 
 # The binary measured is the one users install: the static release build of the host
-# target (`+crt-static`, as scripts/dist-check.sh and the wheel build it; the release archives
-# are static too). In CI that build is already made by the static step, in the same
+# target (scripts/static.sh, as scripts/dist-check.sh and the wheel build it; the release
+# archives are static too). In CI that build is already made by the static step, in the same
 # $CARGO_TARGET_DIR, so this step compiles nothing.
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-host="$(rustc -vV | sed -n 's/^host: //p')"
-RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --locked --quiet --target "$host"
-BIN="$TARGET_DIR/$host/release/taskrender"
+source scripts/static.sh
+RUSTFLAGS="$STATIC_RUSTFLAGS" cargo build --release --locked --quiet --target "$STATIC_TARGET"
+BIN="$TARGET_DIR/$STATIC_TARGET/release/taskrender"
 DIR="$TARGET_DIR/instructions"
 if [ ! -d "$DIR/tasks-1000" ]; then
   rm -rf "$DIR"

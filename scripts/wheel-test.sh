@@ -2,8 +2,8 @@
 # The Python wheel (pyproject.toml: maturin, `bindings = "bin"`), tested as a user gets it:
 #
 #   1. maturin builds the wheel (static host binary, with the RUSTFLAGS and target of
-#      scripts/dist-check.sh's static build: with the same $CARGO_TARGET_DIR, as .ci/run
-#      sets it, the two share one build);
+#      scripts/static.sh, as scripts/dist-check.sh's static build: with the same
+#      $CARGO_TARGET_DIR, as .ci/run sets it, the two share one build);
 #   2. it is installed into a fresh venv, and `taskrender` from that venv checks an example
 #      and fails on a broken Task;
 #   3. the pre-commit hook repository (`pre-commit-hook/`) pins this version, and
@@ -32,10 +32,10 @@ fi
 "$TOOLS/bin/maturin" --version
 
 # 1. build
-host="$(rustc -vV | sed -n 's/^host: //p')"
+source scripts/static.sh
 start=$SECONDS
-RUSTFLAGS='-C target-feature=+crt-static' nice -n 10 \
-  "$TOOLS/bin/maturin" build --release --locked --target "$host" --out "$work/wheels"
+RUSTFLAGS="$STATIC_RUSTFLAGS" nice -n 10 \
+  "$TOOLS/bin/maturin" build --release --locked --target "$STATIC_TARGET" --out "$work/wheels"
 echo "wheel-test: maturin build: $((SECONDS - start)) s"
 wheel="$(ls "$work"/wheels/taskrender-"$version"-*.whl)"
 echo "wheel-test: built $(basename "$wheel") ($(du -k "$wheel" | cut -f1) KiB)"
