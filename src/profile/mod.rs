@@ -635,25 +635,6 @@ fn template_error(template: &Arc<SourceFile>, err: &minijinja::Error) -> Diagnos
     }
 }
 
-/// Whether `text` is the text of a built-in profile without template tags, which such a
-/// profile renders to, and which the unit test `builtin_profiles_are_schema_valid`
-/// validates: the same text, the same answer. Not validating it again spares a run that
-/// uses only such profiles the compile of the profile schema (about a quarter of a one-Task
-/// run's instructions). Trailing newlines are ignored: minijinja drops the last one, and
-/// they do not change a YAML document.
-fn is_tag_free_builtin(text: &str) -> bool {
-    BUILTIN.iter().any(|(_, builtin)| {
-        tag_free(builtin) && builtin.trim_end_matches('\n') == text.trim_end_matches('\n')
-    })
-}
-
-/// Whether a template has no tag at all (`{{ }}`, `{% %}`, `{# #}`): it renders to itself.
-fn tag_free(template: &str) -> bool {
-    !["{{", "{%", "{#"]
-        .iter()
-        .any(|open| template.contains(open))
-}
-
 fn decode_layer(template: &Arc<SourceFile>, text: &str) -> Result<Layer, Vec<Diagnostic>> {
     let file = SourceFile::new(format!("{} (rendered)", template.name), text);
     let mut docs = parse(&file).map_err(|d| vec![d])?;
@@ -667,11 +648,7 @@ fn decode_layer(template: &Arc<SourceFile>, text: &str) -> Result<Layer, Vec<Dia
         ]);
     }
     let doc = docs.remove(0);
-    let errors = if is_tag_free_builtin(text) {
-        Vec::new()
-    } else {
-        crate::schema::validate_profile(&doc)
-    };
+    let errors = crate::schema::validate_profile(&doc);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -885,44 +862,6 @@ mod tests {
             let p = load_with(&catalog, name, &[]).unwrap_or_else(|e| panic!("{name}: {e:?}"));
             assert!(!p.description.is_empty());
         }
-    }
-
-    /// What lets `decode_layer` skip the schema for a built-in profile's own text
-    /// ([`is_tag_free_builtin`]).
-    #[test]
-    fn builtin_profiles_are_schema_valid() {
-        for (name, text) in BUILTIN.iter().filter(|(_, t)| tag_free(t)) {
-            let file = SourceFile::new(format!("{name}.yaml"), *text);
-            let docs = parse(&file).unwrap_or_else(|d| panic!("{name}: {d:?}"));
-            assert_eq!(docs.len(), 1, "{name}");
-            let errors = crate::schema::validate_profile(&docs[0]);
-            assert!(errors.is_empty(), "{name}: {errors:?}");
-        }
-    }
-
-    /// The shortcut applies: the tag-free built-in profiles render to their own text.
-    #[test]
-    fn tag_free_builtin_profiles_render_to_their_own_text() {
-        let task = ctx_task();
-        let vars = BTreeMap::new();
-        let ctx = TemplateContext {
-            task: &task,
-            vars: &vars,
-        };
-        let mut count = 0;
-        for (name, text) in BUILTIN.iter().filter(|(_, t)| tag_free(t)) {
-            let template = SourceFile::new(format!("{name}.yaml"), *text);
-            let rendered = render_template(&template, name, ctx).expect(name);
-            assert!(is_tag_free_builtin(&rendered), "{name}: {rendered:?}");
-            count += 1;
-        }
-        assert_eq!(count, 3, "default, hardened and high-memory have no tags");
-        // A templated built-in's own text is not taken for valid.
-        let (_, gpu) = BUILTIN
-            .iter()
-            .find(|(n, _)| *n == "gpu-a100")
-            .expect("built in");
-        assert!(!tag_free(gpu) && !is_tag_free_builtin(gpu));
     }
 
     #[test]

@@ -7,12 +7,12 @@ use jsonschema::ValidationError;
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
-use super::Compiled;
+use super::Schema;
 use super::annotations::{self, Format};
 use crate::diagnostic::{Diagnostic, ErrorKind, did_you_mean};
 use crate::yaml::{Document, Pointer};
 
-fn parent_name(c: &Compiled, pointer: &str) -> String {
+fn parent_name(c: &Schema, pointer: &str) -> String {
     if pointer.is_empty() {
         c.root.into()
     } else {
@@ -127,8 +127,8 @@ fn type_phrase(schema_type: &Value) -> String {
     }
 }
 
-fn expected_phrase(c: &Compiled, subschema_ptr: &str) -> Option<String> {
-    annotations::expected(&c.schema, subschema_ptr).map(str::to_owned)
+fn expected_phrase(c: &Schema, subschema_ptr: &str) -> Option<String> {
+    annotations::expected(&c.json, subschema_ptr).map(str::to_owned)
 }
 
 /// A DNS-1123 label close to `value`, to offer as a fix.
@@ -155,12 +155,12 @@ fn dns_label_like(value: &str) -> Option<String> {
 /// Turns one schema error into diagnostics: one arm per JSON Schema keyword, each saying
 /// in the user's terms what is wrong and, where it can, what to write instead.
 #[allow(clippy::too_many_lines)] // one flat match is easier to audit than arms scattered over helpers
-pub(super) fn diagnose(c: &Compiled, doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
+pub(super) fn diagnose(c: &Schema, doc: &Document, err: &ValidationError<'_>) -> Vec<Diagnostic> {
     let file = &doc.file;
     let pointer = err.instance_path().as_str();
     let schema_path = err.schema_path().as_str();
     let sub_ptr = annotations::parent(schema_path);
-    let sub = c.schema.pointer(sub_ptr).unwrap_or(&Value::Null);
+    let sub = c.json.pointer(sub_ptr).unwrap_or(&Value::Null);
     let instance = err.instance();
     let field = Pointer::field(pointer);
     let value_span = doc.spans.value(pointer);
@@ -186,6 +186,21 @@ pub(super) fn diagnose(c: &Compiled, doc: &Document, err: &ValidationError<'_>) 
         problem,
     };
 
+    // A key that breaks `propertyNames` (its pattern, its length) is reported at the map,
+    // with the key as the instance and the failing keyword under `…/propertyNames/`.
+    if sub_ptr.ends_with("/propertyNames") {
+        let key = instance.as_str().unwrap_or_default();
+        let key_ptr = format!("{pointer}/{}", Pointer::escape(key));
+        let expected = expected_phrase(c, sub_ptr).unwrap_or_else(|| "a valid key".into());
+        return vec![
+            Diagnostic::new(ErrorKind::InvalidKey {
+                field: Pointer::field(&key_ptr),
+                problem: format!("the key `{key}` is not {expected}"),
+            })
+            .at(file, doc.spans.key(&key_ptr), "invalid key"),
+        ];
+    }
+
     let diagnostic = match err.kind() {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let known: Vec<&str> = sub
@@ -207,14 +222,14 @@ pub(super) fn diagnose(c: &Compiled, doc: &Document, err: &ValidationError<'_>) 
                 .unwrap_or("?")
                 .to_owned();
             let owner = if pointer.starts_with("/function/") {
-                &c.schema["$defs"]["Function"]
+                &c.json["$defs"]["Function"]
             } else {
-                &c.schema
+                &c.json
             };
             let accepted = annotations::actions(&owner["properties"][&name]).unwrap_or_default();
             let mut help = format!("`{name}` applies to: {}", accepted.join(", "));
             if !pointer.starts_with("/function/")
-                && c.schema["$defs"]["Function"]["properties"]
+                && c.json["$defs"]["Function"]["properties"]
                     .get(&name)
                     .is_some()
             {
@@ -329,7 +344,7 @@ pub(super) fn diagnose(c: &Compiled, doc: &Document, err: &ValidationError<'_>) 
                 value_span,
                 "does not match",
             );
-            match annotations::format(&c.schema, sub_ptr) {
+            match annotations::format(&c.json, sub_ptr) {
                 Some(Format::DnsLabel) => match dns_label_like(text) {
                     Some(fix) => d.with_help(format!("try `{fix}`")),
                     None => d,
@@ -346,19 +361,6 @@ pub(super) fn diagnose(c: &Compiled, doc: &Document, err: &ValidationError<'_>) 
                 },
                 _ => d,
             }
-        }
-        ValidationErrorKind::PropertyNames { error } => {
-            let key = error.instance().as_str().unwrap_or_default().to_owned();
-            let key_ptr = format!("{pointer}/{}", Pointer::escape(&key));
-            let inner_sub = annotations::parent(error.schema_path().as_str());
-            let expected = expected_phrase(c, &format!("{sub_ptr}/propertyNames"))
-                .or_else(|| expected_phrase(c, inner_sub))
-                .unwrap_or_else(|| "a valid key".into());
-            Diagnostic::new(ErrorKind::InvalidKey {
-                field: Pointer::field(&key_ptr),
-                problem: format!("the key `{key}` is not {expected}"),
-            })
-            .at(file, doc.spans.key(&key_ptr), "invalid key")
         }
         ValidationErrorKind::Minimum { limit }
         | ValidationErrorKind::ExclusiveMinimum { limit } => {
@@ -430,13 +432,7 @@ fn alias<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
     known.iter().copied().find(|k| k == target)
 }
 
-fn unknown_key(
-    c: &Compiled,
-    doc: &Document,
-    pointer: &str,
-    key: &str,
-    known: &[&str],
-) -> Diagnostic {
+fn unknown_key(c: &Schema, doc: &Document, pointer: &str, key: &str, known: &[&str]) -> Diagnostic {
     let key_ptr = format!("{pointer}/{}", Pointer::escape(key));
     let d = Diagnostic::new(ErrorKind::UnknownField {
         field: key.to_owned(),
@@ -445,7 +441,7 @@ fn unknown_key(
     .at(&doc.file, doc.spans.key(&key_ptr), "unknown key");
     if let Some(s) = alias(key, known).or_else(|| did_you_mean(key, known.iter().copied())) {
         // A parameter of other actions is no fix on its own: say so.
-        let owner = c.schema.pointer(&format!(
+        let owner = c.json.pointer(&format!(
             "{}/properties/{s}",
             if pointer.is_empty() {
                 ""
@@ -468,11 +464,11 @@ fn unknown_key(
         return d.with_help(format!("did you mean `{s}`?"));
     }
     // A `function` key written at the top level, or the other way round.
-    let function_keys = c.schema["$defs"]["Function"]["properties"].as_object();
+    let function_keys = c.json["$defs"]["Function"]["properties"].as_object();
     if pointer.is_empty() && function_keys.is_some_and(|f| f.contains_key(key)) {
         return d.with_help(format!("`{key}` belongs under `function:`"));
     }
-    if pointer == "/function" && c.schema["properties"].get(key).is_some() {
+    if pointer == "/function" && c.json["properties"].get(key).is_some() {
         return d.with_help(format!(
             "`{key}` is a Task parameter: move it out of `function:`"
         ));
