@@ -355,6 +355,28 @@ mod tests {
         assert_eq!(err.kind.code(), "io::too_large");
     }
 
+    /// A file is read whole up to the cap, with room reserved from its size, and refused
+    /// one byte over it (the files are sparse: nothing is written to disk).
+    #[test]
+    fn a_file_is_read_up_to_the_cap() {
+        let cap = usize::try_from(MAX_FILE_BYTES).unwrap();
+        for (len, ok) in [(0, true), (5, true), (cap, true), (cap + 1, false)] {
+            let mut file = tempfile::tempfile().unwrap();
+            file.set_len(len as u64).unwrap();
+            match read_file_capped(&mut file, "t.yaml") {
+                Ok(bytes) => {
+                    assert!(ok, "{len}");
+                    assert_eq!(bytes.len(), len);
+                    assert!(bytes.iter().all(|&b| b == 0));
+                }
+                Err(e) => {
+                    assert!(!ok, "{len}: {e:?}");
+                    assert_eq!(e.kind.code(), "io::too_large");
+                }
+            }
+        }
+    }
+
     #[cfg(unix)]
     #[test]
     fn links_are_followed_inside_a_folder_and_refused_out_of_it() {

@@ -186,10 +186,16 @@ pub(super) fn diagnose(c: &Schema, doc: &Document, err: &ValidationError<'_>) ->
         problem,
     };
 
-    // A key that breaks `propertyNames` (its pattern, its length) is reported at the map,
-    // with the key as the instance and the failing keyword under `…/propertyNames/`.
-    if sub_ptr.ends_with("/propertyNames") {
-        let key = instance.as_str().unwrap_or_default();
+    // A key that breaks `propertyNames` (its pattern, its length; inline or through a
+    // `$ref`) is reported at the map, with the key as the instance: the one way a string
+    // can be the instance of an error at a mapping.
+    let key = instance.as_str().filter(|key| {
+        doc.value
+            .pointer(pointer)
+            .and_then(Value::as_object)
+            .is_some_and(|map| map.contains_key(*key))
+    });
+    if let Some(key) = key {
         let key_ptr = format!("{pointer}/{}", Pointer::escape(key));
         let expected = expected_phrase(c, sub_ptr).unwrap_or_else(|| "a valid key".into());
         return vec![
@@ -549,6 +555,48 @@ mod tests {
             d[2].help.as_deref(),
             Some("quote it to make it a string: `\"1\"`")
         );
+    }
+
+    /// A key that breaks `propertyNames` is one `schema::invalid_key` at the key itself,
+    /// worded from the map's `x-expected`, however the key is spelled.
+    #[test]
+    fn invalid_keys_are_reported_at_the_key() {
+        let long = "k".repeat(318);
+        for (map, key, expected) in [
+            ("labels", "-bad-", "a label key"),
+            ("labels", "a~b/c d", "a label key"),
+            ("labels", long.as_str(), "a label key"),
+            ("annotations", "bad key", "an annotation key"),
+            ("resources: {limits", "bad key", "a resource name"),
+        ] {
+            let close = if map.contains('{') { "}}" } else { "}" };
+            let text = format!(
+                "name: a\naction: job\nfunction: {{image: x}}\n{map}: {{\"{key}\": \"1\"{close}\n"
+            );
+            let d = check(&text);
+            assert_eq!(d.len(), 1, "{text}: {d:?}");
+            assert_eq!(d[0].kind.code(), "schema::invalid_key", "{text}");
+            let problem = d[0].kind.to_string();
+            assert!(
+                problem.contains(&format!("the key `{key}` is not {expected}")),
+                "{problem}"
+            );
+            let span = d[0].labels[0].span.clone();
+            assert_eq!(&text[span], format!("\"{key}\""), "{text}");
+        }
+    }
+
+    /// A value of the wrong type where the schema lists the allowed strings is one error,
+    /// the list, not also "must be a string".
+    #[test]
+    fn a_non_string_outside_an_enum_is_one_error() {
+        for text in [
+            "name: a\naction: {a: 1}\nfunction: {image: x}\n",
+            "name: a\naction: job\nfunction: {image: x, image_pull_policy: 5}\n",
+        ] {
+            let codes: Vec<_> = check(text).iter().map(|d| d.kind.code()).collect();
+            assert_eq!(codes, ["schema::enum"], "{text}");
+        }
     }
 
     #[test]
