@@ -109,24 +109,36 @@ mod tests {
     static RUNTIME_PROFILE: LazyLock<Validator> = LazyLock::new(|| compile(PROFILE_SCHEMA));
 
     /// One error as `diagnose` reads it: keyword and its data, place, schema location,
-    /// value. The run-time validator wraps a key that breaks `propertyNames` in a
-    /// `PropertyNames` error; the generated one reports the inner error at the map: both
-    /// become the latter.
-    fn describe(e: &ValidationError<'_>) -> (String, String, String) {
-        let (kind, schema_path, instance) = match e.kind() {
-            ValidationErrorKind::PropertyNames { error } => {
-                (error.kind(), error.schema_path().as_str(), error.instance())
-            }
-            kind => (kind, e.schema_path().as_str(), e.instance()),
-        };
-        (
-            format!("{kind:?}"),
-            e.instance_path().to_string(),
-            format!("{schema_path}: {instance}"),
-        )
+    /// value.
+    #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+    struct Reported {
+        /// The keyword with its data (`Enum { options: … }`).
+        kind: String,
+        keyword: String,
+        at: String,
+        schema_path: String,
+        value: String,
     }
 
-    fn errors(it: jsonschema::ErrorIterator<'_>) -> Vec<(String, String, String)> {
+    /// The run-time validator wraps a key that breaks `propertyNames` in a `PropertyNames`
+    /// error; the generated one reports the inner error at the map: both become the latter.
+    fn describe(e: &ValidationError<'_>) -> Reported {
+        let (kind, schema_path, instance) = match e.kind() {
+            ValidationErrorKind::PropertyNames { error } => {
+                (error.kind(), error.schema_path(), error.instance())
+            }
+            kind => (kind, e.schema_path(), e.instance()),
+        };
+        Reported {
+            kind: format!("{kind:?}"),
+            keyword: kind.keyword().to_owned(),
+            at: e.instance_path().to_string(),
+            schema_path: schema_path.to_string(),
+            value: instance.to_string(),
+        }
+    }
+
+    fn errors(it: jsonschema::ErrorIterator<'_>) -> Vec<Reported> {
         let mut v: Vec<_> = it.map(|e| describe(&e)).collect();
         v.sort();
         v
@@ -136,10 +148,7 @@ mod tests {
     /// purpose: a wrong single `type` beside a failing `enum` (or `const`) of the same
     /// subschema, whose values are all of that type: the enum says all the type would
     /// (`action: {a: 1}` gets "not one of job, serve, …", not also "must be a string").
-    fn without_type_beside_enum(
-        schema: &Value,
-        mut v: Vec<(String, String, String)>,
-    ) -> Vec<(String, String, String)> {
+    fn without_type_beside_enum(schema: &Value, mut v: Vec<Reported>) -> Vec<Reported> {
         let type_of = |v: &Value| match v {
             Value::String(_) => "string",
             Value::Number(_) => "number",
@@ -158,24 +167,19 @@ mod tests {
                 .and_then(Value::as_str)
                 .is_some_and(|t| values.iter().all(|v| type_of(v) == t))
         };
+        let subschema = |r: &Reported| annotations::parent(&r.schema_path).to_owned();
         let failing: Vec<(String, String)> = v
             .iter()
-            .filter(|(kind, _, _)| kind.starts_with("Enum ") || kind.starts_with("Constant "))
-            .map(|(_, at, s)| (at.clone(), subschema(s).to_owned()))
+            .filter(|r| r.keyword == "enum" || r.keyword == "const")
+            .map(|r| (r.at.clone(), subschema(r)))
             .collect();
-        v.retain(|(kind, at, s)| {
-            let sub = subschema(s);
-            !(kind.starts_with("Type ")
-                && failing.contains(&(at.clone(), sub.to_owned()))
-                && schema.pointer(sub).is_some_and(implied))
+        v.retain(|r| {
+            let sub = subschema(r);
+            !(r.keyword == "type"
+                && schema.pointer(&sub).is_some_and(implied)
+                && failing.contains(&(r.at.clone(), sub)))
         });
         v
-    }
-
-    /// The subschema an error's schema location (as `describe` writes it) belongs to.
-    fn subschema(s: &str) -> &str {
-        s.split_once(": ")
-            .map_or("", |(p, _)| annotations::parent(p))
     }
 
     /// Both validators of one schema give the same verdict and the same errors.
