@@ -96,21 +96,26 @@ impl Provenance {
     }
 
     fn record(&mut self, merged: &str, layer: Layer, at: &str) {
-        // A value replaced whole: what the earlier layers recorded inside it is gone.
-        // The keys below `merged`: from `merged/` to `merged0` (`0` follows `/`).
-        let (inside, after) = (format!("{merged}/"), format!("{merged}0"));
+        // A value replaced whole: what the earlier layers recorded inside it is gone. The
+        // keys below `merged` (`merged/…`) sort among those that start with `merged`, which
+        // follow it.
         let gone: Vec<String> = self
             .map
-            .range::<str, _>((
-                Bound::Included(inside.as_str()),
-                Bound::Excluded(after.as_str()),
-            ))
-            .map(|(k, _)| k.clone())
+            .range::<str, _>((Bound::Excluded(merged), Bound::Unbounded))
+            .map(|(k, _)| k)
+            .take_while(|k| k.starts_with(merged))
+            .filter(|k| k.as_bytes().get(merged.len()) == Some(&b'/'))
+            .cloned()
             .collect();
         for k in gone {
             self.map.remove(&k);
         }
-        self.map.insert(merged.to_owned(), (layer, at.to_owned()));
+        match self.map.get_mut(merged) {
+            Some(entry) => *entry = (layer, at.to_owned()),
+            None => {
+                self.map.insert(merged.to_owned(), (layer, at.to_owned()));
+            }
+        }
     }
 }
 

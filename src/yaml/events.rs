@@ -1,6 +1,8 @@
-//! The fast path of stage 2: the spanned tree built straight from the events of
-//! `granit-parser`, the YAML parser serde-saphyr itself reads through (same version, same
-//! parser options), without serde's visitor, alias recorder or budget bookkeeping.
+//! The second reader of stage 2's fast path: the spanned tree built straight from the
+//! events of `granit-parser`, the YAML parser serde-saphyr itself reads through (same
+//! version, same parser options), without serde's visitor, alias recorder or budget
+//! bookkeeping. It reads what [`super::subset`] (the first, for the plain subset Task files
+//! are written in) declines; both feed the same [`Builder`].
 //!
 //! It takes only the inputs it is sure about and **declines** (returns `None`) on anything
 //! else: a syntax error, an anchor, alias or tag, a mapping or sequence used as a key, a
@@ -11,6 +13,7 @@
 //! from one place and stays byte-identical, and the fast path must only agree with the
 //! reference on values and spans, which `tests` checks on fixtures and random YAML.
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -42,138 +45,199 @@ enum Frame {
 }
 
 /// Parses every document of `file`, or `None` when the reference path must decide.
-#[allow(clippy::too_many_lines)] // one match over the parser's events reads best in one place
 pub(super) fn parse(file: &Arc<SourceFile>) -> Option<Vec<Document>> {
-    let text: &str = &file.text;
     // serde-saphyr's parser options for our budget (`Budget::parser_options`).
     let mut options = granit_parser::Options::default();
     options.simple_key_max_lookahead = 1024;
     options.flow_nesting_limit = MAX_DEPTH;
     options.block_nesting_limit = options.block_nesting_limit.max(MAX_DEPTH + 1);
     options.emit_comments = false;
-    let parser = Parser::with_options(StrInput::new(text), options);
-
-    let mut documents = Vec::new();
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut root: Option<Value> = None;
-    let mut spans = SpanBuilder::default();
-    let mut pointer = String::new();
-    let mut scalar_bytes = 0usize;
-    // Every document counts, the empty ones too (`---` alone): the reference's limit does.
-    let mut starts = 0usize;
-    for (count, item) in parser.enumerate() {
+    let text: &str = &file.text;
+    let mut tree = Builder::new(file);
+    for item in Parser::with_options(StrInput::new(text), options) {
         let (event, span) = item.ok()?;
-        if count > MAX_EVENTS {
-            return None;
-        }
         match event {
             Event::StreamStart | Event::StreamEnd => {}
-            Event::DocumentStart(_, version) => {
-                starts += 1;
-                if version.is_some() || starts > MAX_DOCUMENTS {
-                    return None;
-                }
-                root = None;
-                spans = SpanBuilder::default();
-                pointer.clear();
-            }
-            Event::DocumentEnd => {
-                match root.take() {
-                    Some(Value::Null) | None => {}
-                    Some(value) => documents.push(Document {
-                        file: Arc::clone(file),
-                        value,
-                        spans: std::mem::take(&mut spans).build(),
-                    }),
-                }
-                spans = SpanBuilder::default();
-            }
+            Event::DocumentStart(_, version) => tree.document_start(version.is_some())?,
+            Event::DocumentEnd => tree.document_end()?,
             Event::Scalar(value, style, anchor, tag) => {
                 if anchor != 0 || tag.is_some() {
                     return None;
                 }
-                scalar_bytes += value.len();
-                if scalar_bytes > MAX_SCALAR_BYTES {
-                    return None;
-                }
-                let range = byte_range(text, &span);
-                if let Some(Frame::Map { map, key, .. }) = stack.last_mut()
-                    && key.is_none()
-                {
-                    let name = key_name(value.into_owned(), style)?;
-                    if map.contains_key(&name) {
-                        return None;
-                    }
-                    *key = Some((name, range));
-                    continue;
-                }
-                let value = if style == ScalarStyle::Plain {
-                    plain(&value)?
-                } else {
-                    Value::String(value.into_owned())
-                };
-                let (len, key) = open_child(&stack, &mut pointer);
-                spans.push(&pointer, NodeSpan { key, value: range });
-                pointer.truncate(len);
-                add(&mut stack, &mut root, value);
+                tree.scalar(value, style == ScalarStyle::Plain, byte_range(text, &span))?;
             }
             Event::SequenceStart(_, anchor, ref tag) | Event::MappingStart(_, anchor, ref tag) => {
-                let is_map = matches!(event, Event::MappingStart(..));
-                if anchor != 0 || tag.is_some() || stack.len() + 2 >= MAX_DEPTH {
+                if anchor != 0 || tag.is_some() {
                     return None;
                 }
-                if matches!(stack.last(), Some(Frame::Map { key: None, .. })) {
-                    return None; // a collection as a key
-                }
-                let (parent_pointer, key) = open_child(&stack, &mut pointer);
-                spans.push(
-                    &pointer,
-                    NodeSpan {
-                        key,
-                        value: byte_range(text, &span),
-                    },
-                );
-                stack.push(if is_map {
-                    Frame::Map {
-                        map: Map::new(),
-                        parent_pointer,
-                        key: None,
-                    }
-                } else {
-                    Frame::Seq {
-                        items: Vec::new(),
-                        parent_pointer,
-                    }
-                });
+                let map = matches!(event, Event::MappingStart(..));
+                tree.start(map, byte_range(text, &span))?;
             }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let (value, parent_pointer) = match stack.pop()? {
-                    Frame::Seq {
-                        items,
-                        parent_pointer,
-                    } => (Value::Array(items), parent_pointer),
-                    Frame::Map {
-                        map,
-                        parent_pointer,
-                        key,
-                    } => {
-                        if key.is_some() {
-                            return None;
-                        }
-                        (Value::Object(map), parent_pointer)
-                    }
-                };
-                pointer.truncate(parent_pointer);
-                add(&mut stack, &mut root, value);
-            }
+            Event::SequenceEnd | Event::MappingEnd => tree.end()?,
             // Aliases, and anything this parser version may add.
             _ => return None,
         }
     }
-    if !stack.is_empty() || documents.is_empty() {
-        return None;
+    tree.finish()
+}
+
+/// The spanned tree of a file's documents, built node by node in document order by either
+/// reader of the fast path: [`parse`] (granit-parser's events) or [`super::subset`]. Every
+/// method returns `None` where the reference path must decide: a duplicate key, a key
+/// that is not a string, a collection as a key, nesting near [`MAX_DEPTH`], a `%YAML`
+/// directive, or a size anywhere near a budget.
+pub(super) struct Builder<'f> {
+    file: &'f Arc<SourceFile>,
+    documents: Vec<Document>,
+    stack: Vec<Frame>,
+    root: Option<Value>,
+    spans: SpanBuilder,
+    /// The JSON pointer of the node being read.
+    pointer: String,
+    scalar_bytes: usize,
+    /// Every document counts, the empty ones too (`---` alone): the reference's limit does.
+    starts: usize,
+    events: usize,
+}
+
+impl<'f> Builder<'f> {
+    pub(super) fn new(file: &'f Arc<SourceFile>) -> Self {
+        Self {
+            file,
+            documents: Vec::new(),
+            stack: Vec::new(),
+            root: None,
+            spans: SpanBuilder::default(),
+            pointer: String::new(),
+            scalar_bytes: 0,
+            starts: 0,
+            events: 0,
+        }
     }
-    Some(documents)
+
+    /// Counts one event against [`MAX_EVENTS`].
+    fn count(&mut self) -> Option<()> {
+        self.events += 1;
+        (self.events <= MAX_EVENTS).then_some(())
+    }
+
+    /// A document begins; `versioned` when it has a `%YAML` directive.
+    pub(super) fn document_start(&mut self, versioned: bool) -> Option<()> {
+        self.count()?;
+        self.starts += 1;
+        if versioned || self.starts > MAX_DOCUMENTS {
+            return None;
+        }
+        self.root = None;
+        self.spans = SpanBuilder::default();
+        self.pointer.clear();
+        Some(())
+    }
+
+    /// A document ends; an empty (null) one is skipped.
+    pub(super) fn document_end(&mut self) -> Option<()> {
+        self.count()?;
+        match self.root.take() {
+            Some(Value::Null) | None => {}
+            Some(value) => self.documents.push(Document {
+                file: Arc::clone(self.file),
+                value,
+                spans: std::mem::take(&mut self.spans).build(),
+            }),
+        }
+        self.spans = SpanBuilder::default();
+        Some(())
+    }
+
+    /// A scalar at `range`, a mapping's key or a value; `plain` when written unquoted
+    /// (then resolved under the core schema).
+    pub(super) fn scalar(
+        &mut self,
+        value: Cow<'_, str>,
+        plain: bool,
+        range: Range<usize>,
+    ) -> Option<()> {
+        self.count()?;
+        self.scalar_bytes += value.len();
+        if self.scalar_bytes > MAX_SCALAR_BYTES {
+            return None;
+        }
+        if let Some(Frame::Map { key, .. }) = self.stack.last_mut()
+            && key.is_none()
+        {
+            // A duplicate is found when its value arrives (`add`): one lookup, not two.
+            *key = Some((key_name(value.into_owned(), plain)?, range));
+            return Some(());
+        }
+        let value = if plain {
+            self::plain(&value)?
+        } else {
+            Value::String(value.into_owned())
+        };
+        let (len, key) = open_child(&self.stack, &mut self.pointer);
+        self.spans
+            .push(&self.pointer, NodeSpan { key, value: range });
+        self.pointer.truncate(len);
+        add(&mut self.stack, &mut self.root, value)
+    }
+
+    /// A mapping (`map`) or a sequence begins at `range`.
+    pub(super) fn start(&mut self, map: bool, range: Range<usize>) -> Option<()> {
+        self.count()?;
+        if self.stack.len() + 2 >= MAX_DEPTH {
+            return None;
+        }
+        if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
+            return None; // a collection as a key
+        }
+        let (parent_pointer, key) = open_child(&self.stack, &mut self.pointer);
+        self.spans
+            .push(&self.pointer, NodeSpan { key, value: range });
+        self.stack.push(if map {
+            Frame::Map {
+                map: Map::new(),
+                parent_pointer,
+                key: None,
+            }
+        } else {
+            Frame::Seq {
+                items: Vec::new(),
+                parent_pointer,
+            }
+        });
+        Some(())
+    }
+
+    /// The innermost open collection ends.
+    pub(super) fn end(&mut self) -> Option<()> {
+        self.count()?;
+        let (value, parent_pointer) = match self.stack.pop()? {
+            Frame::Seq {
+                items,
+                parent_pointer,
+            } => (Value::Array(items), parent_pointer),
+            Frame::Map {
+                map,
+                parent_pointer,
+                key,
+            } => {
+                if key.is_some() {
+                    return None;
+                }
+                (Value::Object(map), parent_pointer)
+            }
+        };
+        self.pointer.truncate(parent_pointer);
+        add(&mut self.stack, &mut self.root, value)
+    }
+
+    /// The documents read, or `None` when a collection is still open or there is none.
+    pub(super) fn finish(self) -> Option<Vec<Document>> {
+        if !self.stack.is_empty() || self.documents.is_empty() {
+            return None;
+        }
+        Some(self.documents)
+    }
 }
 
 /// Extends `pointer` with the segment of the node about to be read in the innermost open
@@ -184,7 +248,7 @@ fn open_child(stack: &[Frame], pointer: &mut String) -> (usize, Option<Range<usi
         None => (len, None),
         Some(Frame::Seq { items, .. }) => {
             pointer.push('/');
-            pointer.push_str(&items.len().to_string());
+            push_index(pointer, items.len());
             (len, None)
         }
         Some(Frame::Map { key, .. }) => {
@@ -198,26 +262,47 @@ fn open_child(stack: &[Frame], pointer: &mut String) -> (usize, Option<Range<usi
     }
 }
 
-/// Adds a finished node to the innermost open collection, or makes it the document's root.
-fn add(stack: &mut [Frame], root: &mut Option<Value>, value: Value) {
+/// Appends `n` in decimal (without `format!`'s machinery: a pointer per list item).
+fn push_index(pointer: &mut String, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b"0123456789"[n % 10];
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // ASCII digits only.
+    pointer.extend(digits[at..].iter().map(|&d| char::from(d)));
+}
+
+/// Adds a finished node to the innermost open collection, or makes it the document's root;
+/// `None` when its key is a duplicate.
+fn add(stack: &mut [Frame], root: &mut Option<Value>, value: Value) -> Option<()> {
     match stack.last_mut() {
         None => *root = Some(value),
         Some(Frame::Seq { items, .. }) => items.push(value),
         Some(Frame::Map { map, key, .. }) => {
-            if let Some((name, _)) = key.take() {
-                map.insert(name, value);
+            if let Some((name, _)) = key.take()
+                && map.insert(name, value).is_some()
+            {
+                return None;
             }
         }
     }
+    Some(())
 }
 
 /// A key the fast path takes: a string that is not `<<` and, if plain, does not look like
 /// a number, a boolean or null (those are not strings, or are for the reference to judge).
-fn key_name(name: String, style: ScalarStyle) -> Option<String> {
+fn key_name(name: String, is_plain: bool) -> Option<String> {
     if name == "<<" {
         return None;
     }
-    if style == ScalarStyle::Plain {
+    if is_plain {
         let unsigned = name.strip_prefix(['+', '-']).unwrap_or(&name);
         if unsigned.is_empty()
             || unsigned.as_bytes()[0].is_ascii_digit()
@@ -288,14 +373,14 @@ fn byte_range(text: &str, span: &Span) -> Range<usize> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::yaml::parse_reference;
     use proptest::prelude::*;
     use std::fmt::Write as _;
 
     /// What both paths agree on, in a comparable form.
-    fn summary(docs: &[Document]) -> Vec<(Value, Vec<(String, NodeSpan)>)> {
+    pub(in crate::yaml) fn summary(docs: &[Document]) -> Vec<(Value, Vec<(String, NodeSpan)>)> {
         docs.iter()
             .map(|d| {
                 (
@@ -375,6 +460,8 @@ mod tests {
             "plain scalar document\n",
             "k: v # comment\n# another\n'quoted key': 1\n\"a/b~c\": 2\n",
             "a: 18446744073709551615\nb: -9223372036854775808\n",
+            // pointers of list items from 10 on
+            "l: [a, b, c, d, e, f, g, h, i, j, k, {m: [n, o, p, q, r, s, t, u, v, w, x]}]\n",
         ] {
             assert!(agree(text), "declined:\n{text}");
         }
@@ -388,6 +475,7 @@ mod tests {
             "a: &x 1\nb: *x\n",
             "a: !!str 1\n",
             "a: 1\na: 2\n",
+            "a: 1\na: {b: 1}\n",
             "<<: {a: 1}\n",
             "? [a]\n: b\n",
             "1: a\n",
@@ -486,7 +574,7 @@ mod tests {
         "1 2",
     ];
 
-    fn scalar() -> impl Strategy<Value = String> {
+    pub(in crate::yaml) fn scalar() -> impl Strategy<Value = String> {
         (prop::sample::select(ATOMS), 0..6u8).prop_map(|(atom, style)| match style {
             0..=2 => atom.to_owned(),
             3 => format!("'{}'", atom.replace('\'', "''")),
@@ -497,7 +585,7 @@ mod tests {
 
     /// Random YAML text: block and flow collections of random scalars, at random indents,
     /// sometimes damaged.
-    fn yaml() -> impl Strategy<Value = String> {
+    pub(in crate::yaml) fn yaml() -> impl Strategy<Value = String> {
         let leaf = scalar().prop_map(|s| (s, false));
         let node = leaf.prop_recursive(5, 48, 5, |inner| {
             prop_oneof![

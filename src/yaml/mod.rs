@@ -27,6 +27,7 @@ use crate::text::SourceFile;
 
 mod events;
 mod pointer;
+mod subset;
 pub(crate) use pointer::Pointer;
 
 /// Deepest nesting accepted. Real Tasks nest about 8 levels (affinity is the deepest),
@@ -165,10 +166,10 @@ impl SpanIndex {
 /// The event parser ([`events`]) builds the tree when it is sure of the result; anything
 /// else (every error included) goes through serde-saphyr, the reference.
 pub(crate) fn parse(file: &Arc<SourceFile>) -> Result<Vec<Document>, Diagnostic> {
-    match events::parse(file) {
-        Some(documents) => Ok(documents),
-        None => parse_reference(file),
+    if let Some(documents) = subset::parse(file).or_else(|| events::parse(file)) {
+        return Ok(documents);
     }
+    parse_reference(file)
 }
 
 /// [`parse`] through serde-saphyr's deserializer: every limit and every diagnostic.

@@ -35,9 +35,17 @@ fn modules() -> BTreeMap<String, String> {
     out
 }
 
-/// The text before a file's `#[cfg(test)] mod tests`, without comment lines.
+/// The text before a file's `#[cfg(test)] mod tests` (or `pub(super) mod tests`, whose
+/// helpers a sibling's tests share), without comment lines.
 fn production_code(text: &str) -> String {
-    let end = text.find("#[cfg(test)]\nmod tests").unwrap_or(text.len());
+    let end = [
+        "#[cfg(test)]\nmod tests",
+        "#[cfg(test)]\npub(super) mod tests",
+    ]
+    .iter()
+    .filter_map(|marker| text.find(marker))
+    .min()
+    .unwrap_or(text.len());
     text[..end]
         .lines()
         .filter(|l| !l.trim_start().starts_with("//"))
