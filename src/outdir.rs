@@ -67,9 +67,7 @@ pub(crate) fn write_files(
     let out = OutDir::open_for_write(dir)?;
     out.clean_temporaries();
     let previous = out.manifest()?;
-    for f in files {
-        out.check_target(&f.path)?;
-    }
+    out.check_targets(files.iter().map(|f| f.path.as_str()))?;
     out.check_target(MANIFEST)?;
     let current: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
     // Before the first file: an interrupted run's files are then known to --prune and diff.
@@ -399,26 +397,53 @@ impl OutDir {
     /// Fails when something other than a regular file (or a folder, for a Task folder) is
     /// where `rel` goes, before anything is written.
     fn check_target(&self, rel: &str) -> Result<(), Diagnostic> {
+        self.check_targets(std::iter::once(rel))
+    }
+
+    /// [`OutDir::check_target`] for each of `rels`: a Task folder is looked at once for the
+    /// files in a row that go into it, and nothing in a folder that does not exist.
+    fn check_targets<'a>(&self, rels: impl Iterator<Item = &'a str>) -> Result<(), Diagnostic> {
         let refuse = |at: &str, p: Problem| self.refusal(at, Access::Write, &p);
-        let Some(split) = split(rel).filter(|_| rel == MANIFEST || is_output_path(rel)) else {
-            return Err(refuse(
-                rel,
-                Problem::Refused("not a path taskrender writes".into()),
-            ));
-        };
-        if let Some(folder) = split.folder {
-            match Kind::of(&self.root, folder) {
-                Ok(Kind::Absent | Kind::Folder) => {}
-                Ok(other) => return Err(refuse(folder, refused(other, "a Task folder"))),
-                Err(e) => return Err(refuse(folder, e.into())),
+        // The last Task folder looked at, and the folder itself when it exists.
+        let mut last: Option<(&str, Option<Dir>)> = None;
+        for rel in rels {
+            let Some(split) = split(rel).filter(|_| rel == MANIFEST || is_output_path(rel)) else {
+                return Err(refuse(
+                    rel,
+                    Problem::Refused("not a path taskrender writes".into()),
+                ));
+            };
+            let dir = match split.folder {
+                None => &self.root,
+                Some(folder) => {
+                    if last.as_ref().is_none_or(|(name, _)| *name != folder) {
+                        let dir = match Kind::of(&self.root, folder) {
+                            Ok(Kind::Absent) => None,
+                            Ok(Kind::Folder) => Some(
+                                self.root
+                                    .open_dir_nofollow(folder)
+                                    .map_err(|e| refuse(rel, e.into()))?,
+                            ),
+                            Ok(other) => {
+                                return Err(refuse(folder, refused(other, "a Task folder")));
+                            }
+                            Err(e) => return Err(refuse(folder, e.into())),
+                        };
+                        last = Some((folder, dir));
+                    }
+                    match last.as_ref().and_then(|(_, dir)| dir.as_ref()) {
+                        Some(dir) => dir,
+                        None => continue, // a new folder: nothing in it yet
+                    }
+                }
+            };
+            match Kind::of(dir, split.name) {
+                Ok(Kind::Absent | Kind::File) => {}
+                Ok(other) => return Err(refuse(rel, refused(other, "a rendered file"))),
+                Err(e) => return Err(refuse(rel, e.into())),
             }
         }
-        self.in_parent(rel, |dir, name| match Kind::of(dir, name)? {
-            Kind::Absent | Kind::File => Ok(()),
-            other => Err(refused(other, "a rendered file")),
-        })
-        .map(|_| ())
-        .map_err(|p| refuse(rel, p))
+        Ok(())
     }
 
     /// Writes `content` to `rel` atomically, unless it already holds it; `true` if written.
@@ -431,24 +456,20 @@ impl OutDir {
                 return Err(Problem::Refused("not a path taskrender writes".into()));
             };
             let sub;
-            let dir = match split.folder {
-                None => &self.root,
+            let (dir, fresh) = match split.folder {
+                None => (&self.root, false),
                 Some(folder) => {
-                    if Kind::of(&self.root, folder)? == Kind::Absent {
-                        match self.root.create_dir(folder) {
-                            Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
-                                return Err(e.into());
-                            }
-                            _ => {}
-                        }
-                    }
-                    sub = self
-                        .folder(folder)?
-                        .ok_or_else(|| Problem::Io(io::Error::from(io::ErrorKind::NotFound)))?;
-                    &sub
+                    let fresh;
+                    (sub, fresh) = self.task_folder(folder)?;
+                    (&sub, fresh)
                 }
             };
-            match Kind::of(dir, split.name)? {
+            // Nothing is in a folder this run has just created.
+            match if fresh {
+                Kind::Absent
+            } else {
+                Kind::of(dir, split.name)?
+            } {
                 Kind::Absent => {}
                 Kind::File => {
                     let old = read_capped(dir, split.name, content.len() as u64)?;
@@ -893,9 +914,7 @@ impl Staging {
         order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
         let out = &self.out;
         let listed = out.manifest()?;
-        for &index in &order {
-            out.check_target(self.path(index))?;
-        }
+        out.check_targets(order.iter().map(|&index| self.path(index)))?;
         out.check_target(MANIFEST)?;
         // Borrowed, not copied: a large run has hundreds of thousands of paths.
         let current: BTreeSet<&str> = order.iter().map(|&index| self.path(index)).collect();
@@ -905,7 +924,7 @@ impl Staging {
         sync_all(&self.out, &self.dir, order.len())
             .map_err(|e| out.refusal(&self.name, Access::Write, &e.into()))?;
         let mut report = WriteReport::default();
-        let mut folder: Option<(String, Dir)> = None;
+        let mut folder: Option<(String, Dir, bool)> = None;
         for &index in &order {
             let rel = self.path(index);
             let len = u64::from(self.files[index].1);
@@ -936,27 +955,35 @@ impl Staging {
     }
 
     /// Renames the staged file for `rel` into place, unless the file there already holds
-    /// the same bytes; `true` if moved. `folder` keeps the last Task folder opened.
+    /// the same bytes; `true` if moved. `folder` keeps the last Task folder opened, and
+    /// whether this run created it.
     fn place(
         &self,
         rel: &str,
         staged: &str,
         len: u64,
-        folder: &mut Option<(String, Dir)>,
+        folder: &mut Option<(String, Dir, bool)>,
     ) -> Result<bool, Problem> {
         let Some(split) = split(rel) else {
             return Err(Problem::Refused("not a path taskrender writes".into()));
         };
-        let dir = match split.folder {
-            None => &self.out.root,
+        let (dir, fresh) = match split.folder {
+            None => (&self.out.root, false),
             Some(name) => {
-                if folder.as_ref().is_none_or(|(open, _)| open != name) {
-                    *folder = Some((name.to_owned(), self.out.task_folder(name)?));
+                if folder.as_ref().is_none_or(|(open, _, _)| open != name) {
+                    let (dir, fresh) = self.out.task_folder(name)?;
+                    *folder = Some((name.to_owned(), dir, fresh));
                 }
-                &folder.as_ref().expect("opened above").1
+                let (_, dir, fresh) = folder.as_ref().expect("opened above");
+                (dir, *fresh)
             }
         };
-        match Kind::of(dir, split.name)? {
+        // A folder this run created holds only the files it moved there, none of them `rel`.
+        match if fresh {
+            Kind::Absent
+        } else {
+            Kind::of(dir, split.name)?
+        } {
             Kind::Absent => {}
             Kind::File => {
                 let old = read_capped(dir, split.name, len)?;
@@ -996,16 +1023,20 @@ impl Drop for Staging {
 }
 
 impl OutDir {
-    /// The Task folder `name`, created when absent; anything but a real folder is refused.
-    fn task_folder(&self, name: &str) -> Result<Dir, Problem> {
-        if Kind::of(&self.root, name)? == Kind::Absent {
-            match self.root.create_dir(name) {
-                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e.into()),
-                _ => {}
+    /// The Task folder `name`, created when absent (then `true`: it is empty); anything
+    /// but a real folder is refused. Created first and looked at only when it exists: the
+    /// usual case, a new Task, costs one `mkdir` and one `open`.
+    fn task_folder(&self, name: &str) -> Result<(Dir, bool), Problem> {
+        match self.root.create_dir(name) {
+            Ok(()) => Ok((self.root.open_dir_nofollow(name)?, true)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                let dir = self
+                    .folder(name)?
+                    .ok_or_else(|| Problem::Io(io::Error::from(io::ErrorKind::NotFound)))?;
+                Ok((dir, false))
             }
+            Err(e) => Err(e.into()),
         }
-        self.folder(name)?
-            .ok_or_else(|| Problem::Io(io::Error::from(io::ErrorKind::NotFound)))
     }
 }
 
@@ -1099,6 +1130,72 @@ mod tests {
 
     /// Paths kept in one string come back per file, in the order staged; publishing puts
     /// each staged file's own bytes at its own path, and writes the manifest.
+    /// A batch is checked whole before anything moves, each Task folder looked at once for
+    /// its files: a folder where a rendered file goes, or a file where a Task folder goes,
+    /// refuses it all. Without them, the existing folder's files are replaced (or left when
+    /// already right) and the new folders are created.
+    #[test]
+    fn publish_checks_every_target_before_moving_any() {
+        type Plant = fn(&Path);
+        let plants: [(&str, Option<Plant>); 3] = [
+            (
+                "a folder where a file goes",
+                Some(|out| std::fs::create_dir_all(out.join("web/Service.yaml")).unwrap()),
+            ),
+            (
+                "a file where a Task folder goes",
+                Some(|out| std::fs::write(out.join("train"), "x").unwrap()),
+            ),
+            ("nothing in the way", None),
+        ];
+        for (case, plant) in plants {
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("out");
+            std::fs::create_dir_all(out.join("web")).unwrap();
+            std::fs::write(out.join("web/Deployment.yaml"), "old\n").unwrap();
+            std::fs::write(out.join("web/Unchanged.yaml"), "same\n").unwrap();
+            if let Some(plant) = plant {
+                plant(&out);
+            }
+            let mut staging = Staging::open(&out).unwrap();
+            for (path, text) in [
+                ("web/Deployment.yaml", "new\n"),
+                ("web/Service.yaml", "kind: Service\n"),
+                ("web/Unchanged.yaml", "same\n"),
+                ("train/Job.yaml", "kind: Job\n"),
+                ("fresh/Job.yaml", "kind: Job\n"),
+            ] {
+                staging.stage(path, text.as_bytes()).unwrap();
+            }
+            let published = staging.publish(false);
+            let read = |p: &str| std::fs::read_to_string(out.join(p)).ok();
+            if plant.is_some() {
+                assert!(published.is_err(), "{case}: published");
+                assert_eq!(
+                    read("web/Deployment.yaml").as_deref(),
+                    Some("old\n"),
+                    "{case}"
+                );
+                assert!(
+                    !out.join("fresh").exists(),
+                    "{case}: a new folder was created"
+                );
+                assert!(
+                    !out.join(MANIFEST).exists(),
+                    "{case}: the manifest was written"
+                );
+            } else {
+                let report = published.unwrap();
+                assert_eq!(report.written, 4, "{case}");
+                assert_eq!(read("web/Deployment.yaml").as_deref(), Some("new\n"));
+                assert_eq!(read("web/Service.yaml").as_deref(), Some("kind: Service\n"));
+                assert_eq!(read("web/Unchanged.yaml").as_deref(), Some("same\n"));
+                assert_eq!(read("train/Job.yaml").as_deref(), Some("kind: Job\n"));
+                assert_eq!(read("fresh/Job.yaml").as_deref(), Some("kind: Job\n"));
+            }
+        }
+    }
+
     #[test]
     fn staged_files_keep_their_paths_and_bytes() {
         let dir = tempfile::tempdir().unwrap();
