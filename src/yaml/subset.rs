@@ -427,11 +427,13 @@ mod tests {
         self,
         tests::{assert_same, fixtures_taken},
     };
+    use crate::yaml::parse_reference;
     use proptest::prelude::*;
     use std::fmt::Write as _;
 
-    /// Where this reader accepts, the event reader must accept too, with the same values
-    /// (including the `Number` flavour) and the same spans. Returns whether it accepted.
+    /// Where this reader accepts, the event reader and serde-saphyr must accept too, with
+    /// the same values (including the `Number` flavour) and the same spans. Returns
+    /// whether it accepted.
     fn agree(text: &str) -> bool {
         let file = SourceFile::new("t.yaml", text);
         let Some(ours) = parse(&file) else {
@@ -441,6 +443,10 @@ mod tests {
             panic!("the subset reader accepted what the event reader declines:\n{text}")
         });
         assert_same(&ours, &theirs, text);
+        let reference = parse_reference(&file).unwrap_or_else(|e| {
+            panic!("the subset reader accepted what serde-saphyr rejects: {e:?}\n{text}")
+        });
+        assert_same(&ours, &reference, text);
         true
     }
 
