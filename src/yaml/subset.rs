@@ -297,6 +297,8 @@ impl<'t> Reader<'t, '_> {
                 return self.end_line();
             }
         }
+        // `end_line` reads the spaces again: they separate a comment (`key: # note`).
+        self.pos -= spaces;
         self.end_line()?;
         match self.indent {
             Some(n) if n > indent => {
@@ -468,6 +470,8 @@ mod tests {
             "  indented: 1\n  root: [x]\n",
             "---\n# rendered\napiVersion: v1\nkind: Service\n---\n- a\n- b\n",
             "k: v # comment\n'quoted key': 1\n\"a/b~c\": 2\nl: 18446744073709551615\n",
+            // a comment after a key whose value is on the lines below
+            "envs: # the environment\n- name: A\n  value: '1'\nfunction:   # where it runs\n  image: busybox\n  args: #\n    - -c\n",
         ] {
             assert!(agree(text), "declined:\n{text}");
         }
@@ -492,6 +496,7 @@ mod tests {
             "a: [b, ]\n",
             "a: {b: }\n",
             "a:\nb: 1\n",
+            "a: # c\nb: 1\n",
             "a: b\n  c\n",
             "a: |\n  x\n",
             "a: >\n  x\n",
