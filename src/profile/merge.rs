@@ -278,12 +278,15 @@ mod tests {
     #[test]
     fn a_value_replaced_whole_forgets_what_was_recorded_inside_it() {
         let mut p = Provenance::default();
-        for at in ["/a/b", "/a/b/c", "/a/bc", "/a0", "/ab", "/a"] {
+        // `/a-x` and `/a.b` sort between `/a` and `/a/…` (`-` and `.` come before `/`).
+        for at in [
+            "/a/b", "/a-x", "/a/b/c", "/a.b", "/a/bc", "/a0", "/ab", "/a",
+        ] {
             p.record(at, Layer::Defaults, at);
         }
         p.record("/a", Layer::Task, "/a");
         let recorded: Vec<&str> = p.map.keys().map(String::as_str).collect();
-        assert_eq!(recorded, ["/a", "/a0", "/ab"]);
+        assert_eq!(recorded, ["/a", "/a-x", "/a.b", "/a0", "/ab"]);
         assert_eq!(p.origin("/a/b/c"), (Layer::Task, "/a/b/c".to_owned()));
     }
 

@@ -163,8 +163,9 @@ impl SpanIndex {
 /// Parses every document of `file`. A null (empty) document between `---` separators is
 /// skipped; a file with no document at all is an error.
 ///
-/// The event parser ([`events`]) builds the tree when it is sure of the result; anything
-/// else (every error included) goes through serde-saphyr, the reference.
+/// Three readers, each declining what it is not sure of to the next: [`subset`] (the plain
+/// YAML Task files are written in), [`events`] (granit-parser's events) and serde-saphyr,
+/// the reference, through which every error goes.
 pub(crate) fn parse(file: &Arc<SourceFile>) -> Result<Vec<Document>, Diagnostic> {
     if let Some(documents) = subset::parse(file).or_else(|| events::parse(file)) {
         return Ok(documents);
