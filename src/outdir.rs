@@ -66,12 +66,13 @@ pub(crate) fn write_files(
 ) -> Result<WriteReport, Diagnostic> {
     let out = OutDir::open_for_write(dir)?;
     out.clean_temporaries();
-    let previous = out.manifest()?;
+    let listed = out.manifest()?;
     out.check_targets(files.iter().map(|f| f.path.as_str()))?;
     out.check_target(MANIFEST)?;
-    let current: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
+    let previous: BTreeSet<&str> = listed.iter().map(String::as_str).collect();
+    let current: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     // Before the first file: an interrupted run's files are then known to --prune and diff.
-    out.write_manifest(previous.union(&current).map(String::as_str))?;
+    out.write_manifest(previous.union(&current).copied())?;
     let mut report = WriteReport::default();
     let (last, first): (Vec<&FileOut>, Vec<&FileOut>) =
         files.iter().partition(|f| f.path == KUSTOMIZATION);
@@ -80,19 +81,7 @@ pub(crate) fn write_files(
             report.written += 1;
         }
     }
-    let mut owned = current.clone();
-    for old in previous.difference(&current) {
-        if prune {
-            match out.prune(old)? {
-                Pruned::Deleted => report.pruned.push(old.clone()),
-                Pruned::Absent => {}
-                Pruned::Kept(reason) => report.kept.push((old.clone(), reason)),
-            }
-        } else if out.stale_kind(old) == (Kind::File, false) {
-            owned.insert(old.clone());
-        }
-    }
-    out.write_manifest(owned.iter().map(String::as_str))?;
+    out.settle(&previous, &current, prune, &mut report)?;
     Ok(report)
 }
 
@@ -938,19 +927,7 @@ impl Staging {
         drop(folder);
         sync_all(&self.out, &self.out.root, 0)
             .map_err(|e| out.refusal(".", Access::Write, &e.into()))?;
-        let mut owned = current.clone();
-        for old in previous.difference(&current) {
-            if prune {
-                match out.prune(old)? {
-                    Pruned::Deleted => report.pruned.push((*old).to_owned()),
-                    Pruned::Absent => {}
-                    Pruned::Kept(reason) => report.kept.push(((*old).to_owned(), reason)),
-                }
-            } else if out.stale_kind(old) == (Kind::File, false) {
-                owned.insert(old);
-            }
-        }
-        out.write_manifest(owned.into_iter())?;
+        out.settle(&previous, &current, prune, &mut report)?;
         Ok(report)
     }
 
@@ -1023,6 +1000,33 @@ impl Drop for Staging {
 }
 
 impl OutDir {
+    /// Ends a write: the files the manifest listed (`previous`) that this run did not write
+    /// (`current`) are deleted with `prune` when still taskrender's, or else stay listed
+    /// while they are files, so a later `--prune` still finds them; then the manifest lists
+    /// this run's files and those. (A merge of the two sets, not a copy: a large run writes
+    /// hundreds of thousands of paths.)
+    fn settle(
+        &self,
+        previous: &BTreeSet<&str>,
+        current: &BTreeSet<&str>,
+        prune: bool,
+        report: &mut WriteReport,
+    ) -> Result<(), Diagnostic> {
+        let mut kept = BTreeSet::new();
+        for &old in previous.difference(current) {
+            if prune {
+                match self.prune(old)? {
+                    Pruned::Deleted => report.pruned.push(old.to_owned()),
+                    Pruned::Absent => {}
+                    Pruned::Kept(reason) => report.kept.push((old.to_owned(), reason)),
+                }
+            } else if self.stale_kind(old) == (Kind::File, false) {
+                kept.insert(old);
+            }
+        }
+        self.write_manifest(current.union(&kept).copied())
+    }
+
     /// The Task folder `name`, created when absent (then `true`: it is empty); anything
     /// but a real folder is refused. Created first and looked at only when it exists: the
     /// usual case, a new Task, costs one `mkdir` and one `open`.

@@ -65,6 +65,9 @@ pub(crate) fn run_unkept(request: &Request, stdin: &mut dyn Read) -> Rendered {
             0
         }
         fn fill(&mut self, _: usize, _: Vec<Artifact>) {}
+        fn text(&self) -> crate::render::Text {
+            crate::render::Text::IfLarge
+        }
     }
     let summary = run_into(request, stdin, &mut Drop);
     Rendered {
@@ -95,6 +98,11 @@ pub(crate) trait Sink {
     /// The artifacts of the place `mark` returned; called in increasing order of marks,
     /// after every `push`.
     fn fill(&mut self, mark: usize, artifacts: Vec<Artifact>);
+    /// What the sink needs of the objects' YAML: a sink that drops the artifacts needs it
+    /// only to find the objects too large for the API server ([`render::Text::IfLarge`]).
+    fn text(&self) -> render::Text {
+        render::Text::Written
+    }
 }
 
 /// A [`Sink`] that keeps every artifact.
@@ -136,6 +144,7 @@ pub(crate) fn run_into(request: &Request, stdin: &mut dyn Read, sink: &mut dyn S
     let ctx = Context {
         catalog: &catalog,
         request,
+        text: sink.text(),
     };
     let threads = request.threads.max(1);
     let mut load_errors = Vec::new();
@@ -277,7 +286,8 @@ impl Across {
                     Err(d) => diags.push(d),
                 }
             }
-            let rendered = par_map(&stages, threads, render_stage);
+            let text = sink.text();
+            let rendered = par_map(&stages, threads, |stage| render_stage(stage, text));
             let mut artifacts = Vec::new();
             for result in rendered {
                 match result {
@@ -299,6 +309,8 @@ impl Across {
 struct Context<'a> {
     catalog: &'a Catalog,
     request: &'a Request,
+    /// What the sink needs of the objects' YAML.
+    text: render::Text,
 }
 
 /// What identifies a rendered Task across files: enough to detect collisions.
@@ -308,6 +320,22 @@ struct TaskId {
     action: &'static str,
     namespace: Option<String>,
     origin: Origin,
+}
+
+impl TaskId {
+    fn of(resolved: &resolve::Resolved) -> Self {
+        Self {
+            name: resolved.plan.name.clone(),
+            action: match resolved.plan.workload {
+                crate::plan::Workload::Build { .. } => "build",
+                crate::plan::Workload::Job(_) => "job",
+                crate::plan::Workload::Serve { .. } => "serve",
+                crate::plan::Workload::Deploy { .. } => "deploy",
+            },
+            namespace: resolved.plan.namespace.clone(),
+            origin: resolved.origin.clone(),
+        }
+    }
 }
 
 /// A resolved Task waiting to be rendered.
@@ -477,17 +505,7 @@ fn process_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
                 if ctx.request.lint {
                     diagnostics.extend(crate::lint::lint(doc, &resolved.plan));
                 }
-                ids.push(TaskId {
-                    name: resolved.plan.name.clone(),
-                    action: match resolved.plan.workload {
-                        crate::plan::Workload::Build { .. } => "build",
-                        crate::plan::Workload::Job(_) => "job",
-                        crate::plan::Workload::Serve { .. } => "serve",
-                        crate::plan::Workload::Deploy { .. } => "deploy",
-                    },
-                    namespace: resolved.plan.namespace.clone(),
-                    origin: resolved.origin.clone(),
-                });
+                ids.push(TaskId::of(&resolved));
                 stages.push(Stage { resolved, profile });
             }
             Err(errors) => {
@@ -512,7 +530,12 @@ fn process_file(file: &Arc<SourceFile>, ctx: Context<'_>) -> FileResult {
     let work = if stages.iter().any(|s| s.resolved.image_from.is_some()) {
         Work::Waiting(stages)
     } else {
-        Work::Rendered(stages.iter().map(render_stage).collect())
+        Work::Rendered(
+            stages
+                .iter()
+                .map(|stage| render_stage(stage, ctx.text))
+                .collect(),
+        )
     };
     FileResult {
         ids,
@@ -545,24 +568,19 @@ fn kubernetes_object(doc: &yaml::Document) -> Option<Diagnostic> {
 }
 
 /// Renders a linked Task; an object too large for the API server is an error.
-fn render_stage(stage: &Stage) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
-    let artifacts = render::render(&stage.resolved.plan, &stage.profile)?;
+fn render_stage(stage: &Stage, text: render::Text) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
+    let artifacts = render::render(&stage.resolved.plan, &stage.profile, text)?;
     match too_large(&artifacts, &stage.resolved.origin) {
         Some(d) => Err(vec![d]),
         None => Ok(artifacts),
     }
 }
 
-/// Most bytes of one object the API server accepts in a request (its default
-/// `--max-request-body-bytes`, 3 MiB), measured on the YAML taskrender writes (about the
-/// size of the JSON `kubectl` sends: the bulk of such an object is one long string).
-const MAX_OBJECT_BYTES: usize = 3 * 1024 * 1024;
-
 /// The first object of a Task too large for the API server, as an error at the Task's name.
 fn too_large(artifacts: &[render::Artifact], origin: &Origin) -> Option<Diagnostic> {
     artifacts
         .iter()
-        .filter(|a| !a.dockerfile && a.text.len() > MAX_OBJECT_BYTES)
+        .filter(|a| !a.dockerfile && a.text.len() > render::MAX_OBJECT_BYTES)
         .map(|a| {
             let (kind, name) = a.label.split_once('/').unwrap_or((&a.label, &a.task));
             Diagnostic::new(ErrorKind::ObjectTooLarge {
@@ -874,8 +892,21 @@ mod tests {
         let ctx = Context {
             catalog: &catalog,
             request: &request,
+            text: render::Text::Written,
         };
         let diagnostics = process_file(&file, ctx).diagnostics;
+        // `check`'s render stage (objects measured, not written) finds the same.
+        let checked = process_file(
+            &file,
+            Context {
+                text: render::Text::IfLarge,
+                ..ctx
+            },
+        );
+        assert_eq!(
+            format!("{diagnostics:?}"),
+            format!("{:?}", checked.diagnostics)
+        );
         for d in &diagnostics {
             for label in &d.labels {
                 assert!(

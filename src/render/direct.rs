@@ -655,7 +655,7 @@ impl Serializer for KeyCapture<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use proptest::prelude::*;
     use serde_json::{Map, Value, json};
 
@@ -663,7 +663,7 @@ mod tests {
     use crate::render::{Position, normalize, yaml};
 
     /// The reference path: a JSON value, normalised, through serde-saphyr.
-    fn reference(value: &Value) -> String {
+    pub(crate) fn reference(value: &Value) -> String {
         yaml::to_yaml(&normalize(value.clone(), Position::Top))
     }
 
@@ -716,7 +716,7 @@ mod tests {
         })
     }
 
-    fn document() -> impl Strategy<Value = Value> {
+    pub(crate) fn document() -> impl Strategy<Value = Value> {
         prop::collection::vec((key(), tree()), 1..8)
             .prop_map(|entries| Value::Object(entries.into_iter().collect::<Map<_, _>>()))
     }

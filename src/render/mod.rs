@@ -1,6 +1,7 @@
 //! Stage 6, render: [`Plan`] → [`Artifact`]s, built as typed `k8s-openapi` objects (never
 //! YAML text) and normalised into the output's key order.
 
+mod bound;
 mod build;
 mod direct;
 mod job;
@@ -37,17 +38,40 @@ pub(crate) struct Artifact {
     pub(crate) path: String,
     /// What it holds, for summaries: `Job/train`, `Dockerfile/train`.
     pub(crate) label: String,
+    /// Empty for an object within the API server's limit rendered with [`Text::IfLarge`].
     pub(crate) text: String,
     /// A Dockerfile rather than a Kubernetes object.
     pub(crate) dockerfile: bool,
 }
 
+/// What [`render`] makes of each object's YAML.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Text {
+    /// Written: the artifacts are output.
+    #[default]
+    Written,
+    /// Written only when the object may be over [`MAX_OBJECT_BYTES`] (an upper bound of
+    /// its size, [`bound::yaml_size`], reaches it), else left empty: for `check`, which
+    /// keeps no output but must find the objects too large.
+    IfLarge,
+}
+
+/// Most bytes of one object the API server accepts in a request (its default
+/// `--max-request-body-bytes`, 3 MiB), measured on the YAML taskrender writes (about the
+/// size of the JSON `kubectl` sends: the bulk of such an object is one long string).
+pub(crate) const MAX_OBJECT_BYTES: usize = 3 * 1024 * 1024;
+
 /// Renders every object of one Task, in the action's object order (SPEC section 2), with
 /// the profile's patches applied. Errors are patch fields the object types do not have.
-pub(crate) fn render(plan: &Plan, profile: &Profile) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
+pub(crate) fn render(
+    plan: &Plan,
+    profile: &Profile,
+    text: Text,
+) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
     let mut r = Renderer {
         plan,
         profile,
+        text,
         out: Vec::new(),
         errors: Vec::new(),
     };
@@ -90,6 +114,7 @@ pub(crate) fn render(plan: &Plan, profile: &Profile) -> Result<Vec<Artifact>, Ve
 struct Renderer<'a> {
     plan: &'a Plan,
     profile: &'a Profile,
+    text: Text,
     out: Vec<Artifact>,
     errors: Vec<Diagnostic>,
 }
@@ -102,7 +127,7 @@ impl Renderer<'_> {
     {
         let Some(patch) = self.profile.patches.get(kind) else {
             let name = object.metadata().name.clone().unwrap_or_default();
-            let text = object_yaml(object);
+            let text = self.yaml(object);
             self.out
                 .push(artifact(self.plan, kind, several, &name, text));
             return;
@@ -125,9 +150,17 @@ impl Renderer<'_> {
             .as_str()
             .unwrap_or_default()
             .to_owned();
-        let text = object_yaml(&value);
+        let text = self.yaml(&value);
         self.out
             .push(artifact(self.plan, kind, several, &name, text));
+    }
+
+    /// The object's YAML, or nothing when it is not wanted ([`Text`]).
+    fn yaml<T: Serialize>(&self, object: &T) -> String {
+        match self.text {
+            Text::IfLarge if bound::yaml_size(object) <= MAX_OBJECT_BYTES => String::new(),
+            Text::Written | Text::IfLarge => object_yaml(object),
+        }
     }
 }
 

@@ -68,14 +68,7 @@ fn run_case(case: &Path) -> Result<(bool, BTreeMap<String, Vec<u8>>), String> {
         "-o".to_owned(),
         out_dir.display().to_string(),
     ];
-    if let Ok(extra) = std::fs::read_to_string(case.join("args")) {
-        args.extend(
-            extra
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(str::to_owned),
-        );
-    }
+    args.extend(case_args(case));
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = taskrender(case, &argv, b"");
     let mut written = read_tree(&out_dir);
@@ -148,6 +141,50 @@ fn golden() {
             return;
         }
         match_expected(name, &case.join("expected"), &actual, update, failures);
+    });
+}
+
+/// The case's extra arguments (the `args` file, one per line).
+fn case_args(case: &Path) -> Vec<String> {
+    std::fs::read_to_string(case.join("args"))
+        .map(|extra| {
+            extra
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `check` measures objects instead of writing them (their YAML only when it may be too
+/// large for the API server): it must still report exactly what `render` reports, plus
+/// its lints.
+#[test]
+fn check_reports_what_render_reports() {
+    fn diagnostics(case: &Path, command: &str) -> Vec<String> {
+        let mut argv = vec![command.to_owned(), "task.yaml".to_owned()];
+        argv.extend(case_args(case));
+        argv.extend(["--format".to_owned(), "json".to_owned()]);
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let output = taskrender(case, &argv, b"");
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.contains(r#""code":"lint::"#))
+            .map(str::to_owned)
+            .collect()
+    }
+    check_cases("check", &fixtures(), 30, |case, name, _, failures| {
+        let rendered = diagnostics(case, "render");
+        let checked = diagnostics(case, "check");
+        if rendered != checked {
+            failures.push(format!(
+                "{name}: render reported\n{}\ncheck reported\n{}",
+                rendered.join("\n"),
+                checked.join("\n")
+            ));
+        }
     });
 }
 
