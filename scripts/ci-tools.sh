@@ -33,12 +33,12 @@ for t in "${tools[@]}"; do
     continue
   fi
   root="$CACHE/$crate-$version"
-  if ! "$root/bin/$bin" --version 2>/dev/null | grep -q " $version\$"; then
+  if ! grep -q " $version\$" <<< "$("$root/bin/$bin" --version 2>/dev/null)"; then
     echo "ci-tools: building $crate $version (cargo install --locked; cached in $root)" >&2
     start=$SECONDS
     scripts/cargo-install-fast.sh --locked --quiet "$crate" --version "$version" \
       --root "$root" --target-dir "$CACHE/build" >&2
-    "$root/bin/$bin" --version 2>/dev/null | grep -q " $version\$" \
+    grep -q " $version\$" <<< "$("$root/bin/$bin" --version 2>/dev/null)" \
       || { echo "ci-tools: $root/bin/$bin is not $crate $version" >&2; exit 1; }
     built=1
     echo "ci-tools: $crate $version built in $((SECONDS - start)) s" >&2

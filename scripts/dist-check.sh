@@ -65,7 +65,7 @@ step_plan() {
   command -v dist > /dev/null || fail "no 'dist' on PATH (scripts/ci-tools.sh builds it)"
   local pin
   pin="$(sed -n 's/^cargo-dist-version = "\(.*\)"$/\1/p' dist-workspace.toml)"
-  dist --version | grep -q " $pin\$" || fail "dist is $(dist --version), dist-workspace.toml pins $pin"
+  grep -q " $pin\$" <<< "$(dist --version)" || fail "dist is $(dist --version), dist-workspace.toml pins $pin"
   dist plan --output-format=json --no-local-paths > "$work/plan.json" 2> "$work/plan.err" \
     || { cat "$work/plan.err" >&2; fail "dist plan"; }
   # Every archive, checksum and installer is planned; the archive names and the path of the

@@ -36,7 +36,8 @@ if [ ! -d "$DIR/tasks-1000" ]; then
   rm -rf "$DIR"
   mkdir -p "$DIR/tasks-1"
   python3 "$GEN" 1000 "$DIR/tasks-1000" >/dev/null
-  cp "$(ls -d "$DIR"/tasks-1000/* | sort | head -n 1)" "$DIR/tasks-1/"
+  tasks=("$DIR"/tasks-1000/*) # sorted by the shell; no pipe for `head` to cut short
+  cp "${tasks[0]}" "$DIR/tasks-1/"
 fi
 
 # Instructions ("Collected") of one run of the binary on a folder, -j 1, stdout discarded.

@@ -23,8 +23,8 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "wheel-test: FAIL: $*" >&2; exit 1; }
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)"
 
-if ! "$TOOLS/bin/maturin" --version 2>/dev/null | grep -qx "maturin $MATURIN_VERSION" \
-  || ! "$TOOLS/bin/pre-commit" --version 2>/dev/null | grep -qx "pre-commit $PRE_COMMIT_VERSION"; then
+if ! grep -qx "maturin $MATURIN_VERSION" <<< "$("$TOOLS/bin/maturin" --version 2>/dev/null)" \
+  || ! grep -qx "pre-commit $PRE_COMMIT_VERSION" <<< "$("$TOOLS/bin/pre-commit" --version 2>/dev/null)"; then
   python3 -m venv --clear "$TOOLS"
   "$TOOLS/bin/pip" install --disable-pip-version-check -q \
     "maturin==$MATURIN_VERSION" "pre-commit==$PRE_COMMIT_VERSION"
@@ -39,7 +39,10 @@ RUSTFLAGS="$STATIC_RUSTFLAGS" nice -n 10 \
 echo "wheel-test: maturin build: $((SECONDS - start)) s"
 wheel="$(ls "$work"/wheels/taskrender-"$version"-*.whl)"
 echo "wheel-test: built $(basename "$wheel") ($(du -k "$wheel" | cut -f1) KiB)"
-python3 -m zipfile -l "$wheel" | grep -q "taskrender-$version.data/scripts/taskrender" \
+# The listing is taken whole before it is searched: `cmd | grep -q` under pipefail fails
+# when grep exits at the first match while cmd is still writing (SIGPIPE).
+listing="$(python3 -m zipfile -l "$wheel")"
+grep -q "taskrender-$version.data/scripts/taskrender" <<< "$listing" \
   || fail "the wheel carries no taskrender script"
 
 # 2. a fresh venv
