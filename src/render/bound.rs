@@ -9,10 +9,10 @@
 //! [`super::direct`] and [`super::yaml`] write:
 //! - a line at nesting `d` starts at a column under `2d` (each map or list indents by 2 at
 //!   most; a list's dash sits in its indent), and a key's line adds `: ` and a newline;
-//! - a scalar's text takes at most 6 bytes per byte (quotes doubled, `\x01`-style escapes),
-//!   plus its quotes or a block header (`|+`) of under 16 bytes;
-//! - a block scalar's or a folded line's every break adds a newline and an indent under
-//!   `2d + 2` bytes, at most one per byte of the text.
+//! - a scalar's text takes at most 4 bytes per byte (a quote doubled, a `\x01`-style
+//!   escape), plus its quotes or a block header (`|2+`) of under 16 bytes; no line is folded;
+//! - a block scalar's every line break adds a newline and an indent under `2d + 2` bytes, at
+//!   most one per byte of the text.
 //!
 //! Every such cost is at most `(n + 1) × (2d + 16)`: for the ~2 KiB objects of a usual
 //! Task the bound is some tens of KiB, far below 3 MiB. Entries left out of the output (an
@@ -257,49 +257,51 @@ impl<'a> Serializer for Bound<'a> {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_> {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
-        self.value(value)
-    }
-    fn end(self) -> Result {
-        Ok(())
-    }
+/// The element-wise parts of a map or list: each element is a value one level deeper.
+macro_rules! elements {
+    ($($trait:ident::$method:ident),*) => {$(
+        impl ser::$trait for Compound<'_> {
+            type Ok = ();
+            type Error = Never;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
+                self.value(value)
+            }
+            fn end(self) -> Result {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Compound<'_> {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
-        self.value(value)
-    }
-    fn end(self) -> Result {
-        Ok(())
-    }
+elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
+
+/// The keyed parts: a field's name is a key, a line of its own.
+macro_rules! fields {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Compound<'_> {
+            type Ok = ();
+            type Error = Never;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result {
+                add(self.total, key.len(), self.depth);
+                self.value(value)
+            }
+            fn end(self) -> Result {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTupleStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
-        self.value(value)
-    }
-    fn end(self) -> Result {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_> {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
-        self.value(value)
-    }
-    fn end(self) -> Result {
-        Ok(())
-    }
-}
+fields!(SerializeStruct, SerializeStructVariant);
 
 impl ser::SerializeMap for Compound<'_> {
     type Ok = ();
@@ -308,30 +310,6 @@ impl ser::SerializeMap for Compound<'_> {
         self.value(key)
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
-        self.value(value)
-    }
-    fn end(self) -> Result {
-        Ok(())
-    }
-}
-
-impl ser::SerializeStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result {
-        add(self.total, key.len(), self.depth);
-        self.value(value)
-    }
-    fn end(self) -> Result {
-        Ok(())
-    }
-}
-
-impl ser::SerializeStructVariant for Compound<'_> {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result {
-        add(self.total, key.len(), self.depth);
         self.value(value)
     }
     fn end(self) -> Result {
@@ -404,8 +382,14 @@ mod tests {
         for _ in 0..40 {
             deep = json!({"k": [deep]});
         }
+        // Many tiny items deep down: each line's indent is what the bound must cover.
+        let mut tiny = json!(vec![json!(""); 500]);
+        for _ in 0..30 {
+            tiny = json!([tiny]);
+        }
         let cases = [
             deep,
+            json!({"a": tiny}),
             json!({"a": vec!["b"; 1000]}),
             json!({"a": "\u{1}".repeat(1000), "b": "'".repeat(1000), "c": "\n".repeat(1000)}),
             json!({"a": {"b": {"c": {"d": "line\n".repeat(500) + " lead"}}}}),
