@@ -600,16 +600,8 @@ impl OutDir {
         clean(&self.root);
         for entry in self.root.entries().into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with(STAGING_PREFIX)
-                && entry.file_type().is_ok_and(|t| t.is_dir())
-                && let Ok(dir) = self.root.open_dir_nofollow(&name)
-            {
-                for file in dir.entries().into_iter().flatten().flatten() {
-                    if file.file_type().is_ok_and(|t| t.is_file()) {
-                        let _ = dir.remove_file(file.file_name());
-                    }
-                }
-                let _ = self.root.remove_dir(&name);
+            if name.starts_with(STAGING_PREFIX) && entry.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_staging(&self.root, &name);
                 continue;
             }
             if entry.file_type().is_ok_and(|t| t.is_dir())
@@ -806,10 +798,15 @@ const STAGING_PREFIX: &str = ".taskrender-staging-";
 /// is valid ([`Staging::publish`]); dropped unpublished, it removes what it wrote (and
 /// `DIR` itself when the run created it and left it empty).
 ///
+/// The staging folder has `DIR`'s own layout (a folder per Task, `kustomization.yaml`
+/// beside them), so that a Task folder `DIR` does not have yet is published by one rename
+/// of the whole folder, not one per file (README, "Speed").
+///
 /// Publishing is crash-safe in one batch rather than file by file: every staged file is
-/// written, the file system is synced once, then each file is renamed into place (an
-/// interrupted run leaves each file either old or new, never partly written), and the
-/// file system is synced again.
+/// written, the file system is synced once, then each new Task folder, or each file of a
+/// Task folder `DIR` already has, is renamed into place (an interrupted run leaves each
+/// file either old or new, never partly written, and each new Task folder whole or
+/// absent), and the file system is synced again.
 pub(crate) struct Staging {
     out: OutDir,
     /// The folders of `DIR`'s path this run created (`DIR` first, then its missing
@@ -817,13 +814,15 @@ pub(crate) struct Staging {
     created: Vec<PathBuf>,
     dir: Dir,
     name: String,
-    /// Every staged file's path under `DIR`, one after another: a large run stages
-    /// hundreds of thousands of files, so not a `String` each.
+    /// The Task folder of the staging folder the last file went into: a Task's files come
+    /// one after another, so each staging Task folder is created once.
+    folder: String,
+    /// Every staged file's path under `DIR` (and under the staging folder), one after
+    /// another: a large run stages hundreds of thousands of files, so not a `String` each.
     paths: String,
     /// Per staged file, in the order staged: where its path ends in `paths`, and its
     /// length ([`Staging::stage`] refuses what does not fit 32 bits: a file over
-    /// [`MAX_FILE_BYTES`], 4 GiB of paths). A file's staged name is its index in
-    /// hexadecimal ([`staged_name`]).
+    /// [`MAX_FILE_BYTES`], 4 GiB of paths).
     files: Vec<(u32, u32)>,
 }
 
@@ -845,6 +844,7 @@ impl Staging {
             created,
             dir,
             name,
+            folder: String::new(),
             paths: String::new(),
             files: Vec::new(),
         })
@@ -863,30 +863,54 @@ impl Staging {
         (0..self.files.len()).map(|index| self.path(index))
     }
 
-    /// Writes `content` for `rel` (relative to `DIR`) into the staging folder.
+    /// Writes `content` for `rel` (relative to `DIR`, a path taskrender writes) at the
+    /// same path in the staging folder.
     pub(crate) fn stage(&mut self, rel: &str, content: &[u8]) -> Result<(), Diagnostic> {
-        let staged = staged_name(self.files.len());
-        let write = || -> Result<(u32, u32), Problem> {
-            let len = u32::try_from(content.len())
-                .ok()
-                .filter(|&len| u64::from(len) <= MAX_FILE_BYTES)
-                .ok_or_else(too_large)?;
-            let end = u32::try_from(self.paths.len() + rel.len()).map_err(|_| {
-                Problem::Refused("more than 4 GiB of output paths in one run".into())
-            })?;
-            let mut options = OpenOptions::new();
-            options
-                .write(true)
-                .create_new(true)
-                .follow(FollowSymlinks::No);
-            let mut file = self.dir.open_with(&staged, &options)?;
-            file.write_all(content)?;
-            Ok((end, len))
-        };
-        let entry = write().map_err(|p| self.out.refusal(rel, Access::Write, &p))?;
+        let entry = self
+            .write(rel, content)
+            .map_err(|p| self.out.refusal(rel, Access::Write, &p))?;
         self.paths.push_str(rel);
         self.files.push(entry);
         Ok(())
+    }
+
+    fn write(&mut self, rel: &str, content: &[u8]) -> Result<(u32, u32), Problem> {
+        let len = u32::try_from(content.len())
+            .ok()
+            .filter(|&len| u64::from(len) <= MAX_FILE_BYTES)
+            .ok_or_else(too_large)?;
+        let end = u32::try_from(self.paths.len() + rel.len())
+            .map_err(|_| Problem::Refused("more than 4 GiB of output paths in one run".into()))?;
+        let Some(split) = split(rel).filter(|_| is_output_path(rel)) else {
+            return Err(Problem::Refused("not a path taskrender writes".into()));
+        };
+        if let Some(name) = split.folder
+            && name != self.folder
+        {
+            // A Task's files usually come together; when not, the folder is there.
+            match self.dir.create_dir(name) {
+                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e.into()),
+                _ => {}
+            }
+            name.clone_into(&mut self.folder);
+        }
+        let mut options = OpenOptions::new();
+        options
+            .write(true)
+            .create_new(true)
+            .follow(FollowSymlinks::No);
+        // By its path, not through a handle on its folder: one system call, not three (the
+        // path is resolved beneath the staging folder, following no link).
+        let mut file = self.dir.open_with(rel, &options).map_err(|e| {
+            if e.kind() == io::ErrorKind::AlreadyExists {
+                // Task names are unique in a valid run, and a Task's file names too.
+                Problem::Refused("rendered twice in one run (a bug: please report it)".into())
+            } else {
+                e.into()
+            }
+        })?;
+        file.write_all(content)?;
+        Ok((end, len))
     }
 
     /// Moves every staged file into place, as [`write_files`] would write them (same
@@ -910,84 +934,132 @@ impl Staging {
         let previous: BTreeSet<&str> = listed.iter().map(String::as_str).collect();
         out.write_manifest(previous.union(&current).copied())?;
         // Every staged byte on disk before any rename.
-        sync_all(&self.out, &self.dir, order.len())
+        sync_all(&self.out, &self.dir, self.staged())
             .map_err(|e| out.refusal(&self.name, Access::Write, &e.into()))?;
         let mut report = WriteReport::default();
-        let mut folder: Option<(String, Dir, bool)> = None;
-        for &index in &order {
-            let rel = self.path(index);
-            let len = u64::from(self.files[index].1);
-            let moved = self
-                .place(rel, &staged_name(index), len, &mut folder)
-                .map_err(|p| out.refusal(rel, Access::Write, &p))?;
-            if moved {
-                report.written += 1;
-            }
+        // One Task folder (or a file of `DIR` itself) at a time.
+        let mut rest = order.as_slice();
+        while let Some(&first) = rest.first() {
+            let folder = split(self.path(first)).and_then(|s| s.folder);
+            let together = match folder {
+                None => 1,
+                Some(name) => rest
+                    .iter()
+                    .take_while(|&&index| {
+                        split(self.path(index)).and_then(|s| s.folder) == Some(name)
+                    })
+                    .count(),
+            };
+            let (these, after) = rest.split_at(together);
+            report.written += self.place(folder, these)?;
+            rest = after;
         }
-        drop(folder);
-        sync_all(&self.out, &self.out.root, 0)
+        sync_all(&self.out, &self.out.root, std::iter::empty())
             .map_err(|e| out.refusal(".", Access::Write, &e.into()))?;
         out.settle(&previous, &current, prune, &mut report)?;
         Ok(report)
     }
 
-    /// Renames the staged file for `rel` into place, unless the file there already holds
-    /// the same bytes; `true` if moved. `folder` keeps the last Task folder opened, and
-    /// whether this run created it.
-    fn place(
-        &self,
-        rel: &str,
-        staged: &str,
-        len: u64,
-        folder: &mut Option<(String, Dir, bool)>,
-    ) -> Result<bool, Problem> {
-        let Some(split) = split(rel) else {
-            return Err(Problem::Refused("not a path taskrender writes".into()));
-        };
-        let (dir, fresh) = match split.folder {
-            None => (&self.out.root, false),
-            Some(name) => {
-                if folder.as_ref().is_none_or(|(open, _, _)| open != name) {
-                    let (dir, fresh) = self.out.task_folder(name)?;
-                    *folder = Some((name.to_owned(), dir, fresh));
+    /// Puts the staged files `indices` of Task folder `folder` (or of `DIR` itself) in
+    /// place: the whole staged folder by one rename when `DIR` has no folder of that name,
+    /// or else each file whose content differs. How many files moved.
+    fn place(&self, folder: Option<&str>, indices: &[usize]) -> Result<usize, Diagnostic> {
+        let refuse = |at: &str, p: Problem| self.out.refusal(at, Access::Write, &p);
+        let (from, to) = match folder {
+            None => (None, None),
+            Some(name) => match rename_new(&self.dir, &self.out.root, name)
+                .map_err(|e| refuse(name, e.into()))?
+            {
+                Renamed::Yes => return Ok(indices.len()),
+                Renamed::Taken(Kind::Folder) => {
+                    let open = |dir: &Dir| {
+                        dir.open_dir_nofollow(name)
+                            .map_err(|e| refuse(name, e.into()))
+                    };
+                    (Some(open(&self.dir)?), Some(open(&self.out.root)?))
                 }
-                let (_, dir, fresh) = folder.as_ref().expect("opened above");
-                (dir, *fresh)
-            }
-        };
-        // A folder this run created holds only the files it moved there, none of them `rel`.
-        match if fresh {
-            Kind::Absent
-        } else {
-            Kind::of(dir, split.name)?
-        } {
-            Kind::Absent => {}
-            Kind::File => {
-                let old = read_capped(dir, split.name, len)?;
-                if old.as_ref().is_some_and(|o| o.len() as u64 == len) {
-                    let new = read_capped(&self.dir, staged, len)?;
-                    if old == new {
-                        let _ = self.dir.remove_file(staged);
-                        return Ok(false);
-                    }
+                Renamed::Taken(other) => {
+                    return Err(refuse(name, refused(other, "a Task folder")));
                 }
+            },
+        };
+        let (from, to) = (
+            from.as_ref().unwrap_or(&self.dir),
+            to.as_ref().unwrap_or(&self.out.root),
+        );
+        let mut moved = 0;
+        for &index in indices {
+            let rel = self.path(index);
+            let name = split(rel).map_or(rel, |s| s.name);
+            let len = u64::from(self.files[index].1);
+            if place_file(from, to, name, len).map_err(|p| refuse(rel, p))? {
+                moved += 1;
             }
-            other => return Err(refused(other, "a rendered file")),
         }
-        self.dir.rename(staged, dir, split.name)?;
-        Ok(true)
+        Ok(moved)
     }
+}
+
+/// What [`rename_new`] did.
+enum Renamed {
+    Yes,
+    /// Not renamed: this is already there.
+    Taken(Kind),
+}
+
+/// Renames folder `name` of `from` to `to` when `to` has nothing of that name (never
+/// replacing, nor following, what is there).
+fn rename_new(from: &Dir, to: &Dir, name: &str) -> io::Result<Renamed> {
+    #[cfg(target_os = "linux")]
+    {
+        // One system call where the file system can refuse to replace (`RENAME_NOREPLACE`:
+        // tmpfs, ext4, XFS, Btrfs): a new Task folder costs no `stat`.
+        use rustix::fs::{RenameFlags, renameat_with};
+        use std::os::fd::AsFd;
+        match renameat_with(from.as_fd(), name, to.as_fd(), name, RenameFlags::NOREPLACE) {
+            Ok(()) => return Ok(Renamed::Yes),
+            // Taken; or the file system cannot do it: then as elsewhere.
+            Err(rustix::io::Errno::EXIST | rustix::io::Errno::INVAL) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    rename_looked(from, to, name)
+}
+
+/// [`rename_new`] by looking first: a folder created between the look and the rename is
+/// replaced only when empty; a link or a file is never followed or replaced.
+fn rename_looked(from: &Dir, to: &Dir, name: &str) -> io::Result<Renamed> {
+    match Kind::of(to, name)? {
+        Kind::Absent => from.rename(name, to, name).map(|()| Renamed::Yes),
+        other => Ok(Renamed::Taken(other)),
+    }
+}
+
+/// Renames staged file `name` from `from` to `to`, unless the file there already holds the
+/// same bytes (`len` of them); `true` if moved.
+fn place_file(from: &Dir, to: &Dir, name: &str, len: u64) -> Result<bool, Problem> {
+    match Kind::of(to, name)? {
+        Kind::Absent => {}
+        Kind::File => {
+            let old = read_capped(to, name, len)?;
+            if old.as_ref().is_some_and(|o| o.len() as u64 == len) {
+                let new = read_capped(from, name, len)?;
+                if old == new {
+                    let _ = from.remove_file(name);
+                    return Ok(false);
+                }
+            }
+        }
+        other => return Err(refused(other, "a rendered file")),
+    }
+    from.rename(name, to, name)?;
+    Ok(true)
 }
 
 impl Drop for Staging {
     fn drop(&mut self) {
         // What was staged and not moved into place (all of it when not published).
-        for entry in self.dir.entries().into_iter().flatten().flatten() {
-            if entry.file_type().is_ok_and(|t| t.is_file()) {
-                let _ = self.dir.remove_file(entry.file_name());
-            }
-        }
-        let _ = self.out.root.remove_dir(&self.name);
+        remove_staging(&self.out.root, &self.name);
         // Only empty folders are removed, deepest first: nothing of the run is left, nor was
         // anything there before.
         for folder in &self.created {
@@ -997,6 +1069,30 @@ impl Drop for Staging {
             }
         }
     }
+}
+
+/// Removes staging folder `name` of `root` with the files and Task folders in it (best
+/// effort; nothing is followed: a link in it is removed, not what it points to).
+fn remove_staging(root: &Dir, name: &str) {
+    let empty = |dir: &Dir| {
+        for entry in dir.entries().into_iter().flatten().flatten() {
+            if entry.file_type().is_ok_and(|t| !t.is_dir()) {
+                let _ = dir.remove_file(entry.file_name());
+            }
+        }
+    };
+    if let Ok(staging) = root.open_dir_nofollow(name) {
+        empty(&staging);
+        for entry in staging.entries().into_iter().flatten().flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir())
+                && let Ok(folder) = staging.open_dir_nofollow(entry.file_name())
+            {
+                empty(&folder);
+                let _ = staging.remove_dir(entry.file_name());
+            }
+        }
+    }
+    let _ = root.remove_dir(name);
 }
 
 impl OutDir {
@@ -1064,15 +1160,10 @@ fn create_staging(root: &Dir) -> io::Result<(Dir, String)> {
     ))
 }
 
-/// The name of the `index`th staged file in the staging folder.
-fn staged_name(index: usize) -> String {
-    format!("{index:x}")
-}
-
 /// Makes the writes under `dir` durable: on Linux one `syncfs` of its file system (which
 /// also covers every rename before it); elsewhere an `fsync` of each of the `staged` files
-/// of `dir` ([`staged_name`] 0, 1, …), and of `dir`.
-fn sync_all(out: &OutDir, dir: &Dir, staged: usize) -> io::Result<()> {
+/// (paths under `dir`), of their folders and of `dir`.
+fn sync_all<'a>(out: &OutDir, dir: &Dir, staged: impl Iterator<Item = &'a str>) -> io::Result<()> {
     #[cfg(target_os = "linux")]
     {
         // The lock's handle: a real descriptor of `DIR` (cap-std's may be `O_PATH`).
@@ -1082,15 +1173,23 @@ fn sync_all(out: &OutDir, dir: &Dir, staged: usize) -> io::Result<()> {
     #[cfg(not(target_os = "linux"))]
     {
         let _ = out;
-        for index in 0..staged {
-            dir.open(staged_name(index))?.sync_all()?;
-        }
         // A folder cannot be synced everywhere (Windows): best effort.
-        let mut options = OpenOptions::new();
-        options.read(true).maybe_dir(true);
-        if let Ok(folder) = dir.open_with(".", &options) {
-            let _ = folder.sync_all();
+        let sync_folder = |path: &str| {
+            let mut options = OpenOptions::new();
+            options.read(true).maybe_dir(true);
+            if let Ok(folder) = dir.open_with(path, &options) {
+                let _ = folder.sync_all();
+            }
+        };
+        let mut folders = BTreeSet::new();
+        for path in staged {
+            dir.open(path)?.sync_all()?;
+            if let Some((folder, _)) = path.split_once('/') {
+                folders.insert(folder);
+            }
         }
+        folders.into_iter().for_each(sync_folder);
+        sync_folder(".");
         Ok(())
     }
 }
@@ -1231,6 +1330,136 @@ mod tests {
         let mut want = files.map(|(path, _)| path);
         want.sort_unstable();
         assert_eq!(listed, want);
+    }
+
+    /// Every entry under `dir`, relative, `/`-separated, sorted (folders end in `/`).
+    fn tree(dir: &Path) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut stack = vec![PathBuf::new()];
+        while let Some(rel) = stack.pop() {
+            for entry in std::fs::read_dir(dir.join(&rel)).unwrap() {
+                let entry = entry.unwrap();
+                let path = rel.join(entry.file_name());
+                let shown = path.to_string_lossy().replace('\\', "/");
+                if entry.file_type().unwrap().is_dir() {
+                    found.push(format!("{shown}/"));
+                    stack.push(path);
+                } else {
+                    found.push(shown);
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+
+    /// A Task folder `DIR` does not have arrives whole (staged in `DIR`'s own layout, moved
+    /// by one rename), beside one `DIR` has, whose files are moved one by one; a Task's
+    /// files need not come together; and nothing of the staging folder is left.
+    #[test]
+    fn new_task_folders_move_whole_and_no_staging_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir_all(out.join("web")).unwrap();
+        std::fs::write(out.join("web/Deployment.yaml"), "old\n").unwrap();
+        std::fs::write(out.join("web/notes.txt"), "not ours\n").unwrap();
+        let mut staging = Staging::open(&out).unwrap();
+        for (path, text) in [
+            ("fresh/Job.yaml", "kind: Job\n"),
+            ("web/Deployment.yaml", "new\n"),
+            ("fresh/Dockerfile", "FROM scratch\n"),
+            (KUSTOMIZATION, "resources: []\n"),
+        ] {
+            staging.stage(path, text.as_bytes()).unwrap();
+        }
+        let report = staging.publish(false).unwrap();
+        assert_eq!(report.written, 4);
+        assert_eq!(
+            tree(&out),
+            [
+                MANIFEST,
+                "fresh/",
+                "fresh/Dockerfile",
+                "fresh/Job.yaml",
+                KUSTOMIZATION,
+                "web/",
+                "web/Deployment.yaml",
+                "web/notes.txt",
+            ]
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("fresh/Dockerfile")).unwrap(),
+            "FROM scratch\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("web/Deployment.yaml")).unwrap(),
+            "new\n"
+        );
+    }
+
+    /// Dropped unpublished, the staging folder goes with its Task folders, and so does
+    /// `DIR` when the run created it; one staged path twice is refused, not overwritten.
+    #[test]
+    fn an_unpublished_staging_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("new/out");
+        let mut staging = Staging::open(&out).unwrap();
+        staging.stage("a/Job.yaml", b"kind: Job\n").unwrap();
+        staging.stage("b/Job.yaml", b"kind: Job\n").unwrap();
+        let twice = staging.stage("a/Job.yaml", b"other\n").unwrap_err();
+        assert!(
+            format!("{twice:?}").contains("rendered twice in one run"),
+            "{twice:?}"
+        );
+        assert!(staging.stage("../a/Job.yaml", b"x").is_err());
+        assert_eq!(tree(&out).len(), 5, "{:?}", tree(&out));
+        drop(staging);
+        assert!(!dir.path().join("new").exists(), "{:?}", tree(dir.path()));
+    }
+
+    /// A new Task folder never replaces, nor goes through, what is already at its name:
+    /// a non-empty folder, a file, a link (whose target is left alone).
+    #[test]
+    fn a_folder_is_renamed_only_to_a_free_name() {
+        type Rename = fn(&Dir, &Dir, &str) -> io::Result<Renamed>;
+        let dir = tempfile::tempdir().unwrap();
+        let (from, to) = (dir.path().join("from"), dir.path().join("to"));
+        for name in ["a", "b", "c", "d"] {
+            std::fs::create_dir_all(from.join(name)).unwrap();
+            std::fs::write(from.join(name).join("Job.yaml"), "new\n").unwrap();
+        }
+        std::fs::create_dir_all(to.join("a")).unwrap();
+        std::fs::write(to.join("a/Job.yaml"), "old\n").unwrap();
+        std::fs::write(to.join("b"), "a file\n").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(to.join("a"), to.join("c")).unwrap();
+        let open = |p: &Path| Dir::open_ambient_dir(p, ambient_authority()).unwrap();
+        let (from_dir, to_dir) = (open(&from), open(&to));
+        // Both ways: the system's refusal to replace (Linux), and looking first.
+        let ways: [(&str, Rename); 2] = [("new", rename_new), ("looked", rename_looked)];
+        for (way, rename) in ways {
+            let taken = |name| match rename(&from_dir, &to_dir, name).unwrap() {
+                Renamed::Yes => None,
+                Renamed::Taken(kind) => Some(kind),
+            };
+            assert_eq!(taken("a"), Some(Kind::Folder), "{way}");
+            assert_eq!(taken("b"), Some(Kind::File), "{way}");
+            #[cfg(unix)]
+            assert_eq!(taken("c"), Some(Kind::Link), "{way}");
+            assert_eq!(taken("d"), None, "{way}");
+            assert_eq!(
+                std::fs::read_to_string(to.join("a/Job.yaml")).unwrap(),
+                "old\n"
+            );
+            assert_eq!(
+                std::fs::read_to_string(to.join("d/Job.yaml")).unwrap(),
+                "new\n"
+            );
+            assert!(!from.join("d").exists(), "{way}");
+            assert!(from.join("a/Job.yaml").is_file(), "{way}");
+            // Back, for the other way.
+            std::fs::rename(to.join("d"), from.join("d")).unwrap();
+        }
     }
 
     #[test]

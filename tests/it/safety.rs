@@ -132,10 +132,12 @@ fn manifest(out: &Path) -> Vec<String> {
 }
 
 /// The invariants an interrupted or failed run must leave: every rendered file is in the
-/// manifest, and `kustomization.yaml`, when present, lists only files that exist.
+/// manifest, and `kustomization.yaml`, when present, lists only files that exist. (A
+/// killed run's staging folder is a temporary, removed by the next run: not output.)
 fn consistent(out: &Path) {
     let listed = manifest(out);
-    for f in files_under(out) {
+    let staged = |f: &str| f.starts_with(".taskrender-staging-");
+    for f in files_under(out).into_iter().filter(|f| !staged(f)) {
         let rendered = Path::new(&f).extension().is_some_and(|e| e == "yaml");
         assert!(
             !rendered || listed.contains(&f),
