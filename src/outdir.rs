@@ -1372,7 +1372,21 @@ mod tests {
         ] {
             staging.stage(path, text.as_bytes()).unwrap();
         }
+        // The very folder staged is the one published (moved, not re-created).
+        #[cfg(unix)]
+        let staged_folder = {
+            use std::os::unix::fs::MetadataExt;
+            let fresh = out.join(&staging.name).join("fresh");
+            assert!(fresh.join("Dockerfile").is_file(), "{:?}", tree(&out));
+            std::fs::metadata(fresh).unwrap().ino()
+        };
         let report = staging.publish(false).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let published = std::fs::metadata(out.join("fresh")).unwrap().ino();
+            assert_eq!(published, staged_folder);
+        }
         assert_eq!(report.written, 4);
         assert_eq!(
             tree(&out),
