@@ -69,10 +69,14 @@ pub(crate) fn write_files(
     let listed = out.manifest()?;
     out.check_targets(files.iter().map(|f| f.path.as_str()))?;
     out.check_target(MANIFEST)?;
-    let previous: BTreeSet<&str> = listed.iter().map(String::as_str).collect();
-    let current: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let mut current: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    current.sort_unstable();
+    current.dedup();
     // Before the first file: an interrupted run's files are then known to --prune and diff.
-    out.write_manifest(previous.union(&current).copied())?;
+    out.write_manifest(union(
+        listed.iter().map(String::as_str),
+        current.iter().copied(),
+    ))?;
     let mut report = WriteReport::default();
     let (last, first): (Vec<&FileOut>, Vec<&FileOut>) =
         files.iter().partition(|f| f.path == KUSTOMIZATION);
@@ -81,8 +85,28 @@ pub(crate) fn write_files(
             report.written += 1;
         }
     }
-    out.settle(&previous, &current, prune, &mut report)?;
+    out.settle(&listed, &current, prune, &mut report)?;
     Ok(report)
+}
+
+/// The union of two sorted lists of distinct paths, sorted: the manifest of a run merges
+/// what it writes with what the folder's manifest listed, a large run hundreds of
+/// thousands of paths each, without a set of them.
+fn union<'a>(
+    a: impl Iterator<Item = &'a str> + Clone,
+    b: impl Iterator<Item = &'a str> + Clone,
+) -> impl Iterator<Item = &'a str> + Clone {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) if x < y => a.next(),
+        (Some(x), Some(y)) if x > y => b.next(),
+        (Some(_), Some(_)) => {
+            b.next();
+            a.next()
+        }
+        (Some(_), None) => a.next(),
+        (None, _) => b.next(),
+    })
 }
 
 /// The files of `dir` that are taskrender's, by path: those its manifest lists, or, for a
@@ -499,10 +523,15 @@ impl OutDir {
             .collect())
     }
 
-    fn write_manifest<'a>(&self, paths: impl Iterator<Item = &'a str>) -> Result<(), Diagnostic> {
-        let mut text = String::from(
-            "# Files written by `taskrender render -o`; `--prune` deletes those it no longer renders.\n",
-        );
+    fn write_manifest<'a>(
+        &self,
+        paths: impl Iterator<Item = &'a str> + Clone,
+    ) -> Result<(), Diagnostic> {
+        const HEADER: &str = "# Files written by `taskrender render -o`; `--prune` deletes those it no longer renders.\n";
+        // Measured first: a large run's manifest is megabytes, not to be grown by doubling.
+        let len = paths.clone().map(|p| p.len() + 1).sum::<usize>();
+        let mut text = String::with_capacity(HEADER.len() + len);
+        text.push_str(HEADER);
         for p in paths {
             text.push_str(p);
             text.push('\n');
@@ -917,46 +946,46 @@ impl Staging {
     /// checks, manifest first, `kustomization.yaml` last, files already right untouched,
     /// `prune`).
     pub(crate) fn publish(self, prune: bool) -> Result<WriteReport, Diagnostic> {
-        // Staged files by index: `kustomization.yaml` last; the others in path order, one
-        // Task folder after another.
+        // Staged files by index, in path order: one Task folder after another.
         let mut order: Vec<usize> = (0..self.files.len()).collect();
-        let key = |index: usize| {
-            let rel = self.path(index);
-            (rel == KUSTOMIZATION, rel)
-        };
-        order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
+        order.sort_unstable_by(|&a, &b| self.path(a).cmp(self.path(b)));
         let out = &self.out;
         let listed = out.manifest()?;
         out.check_targets(order.iter().map(|&index| self.path(index)))?;
         out.check_target(MANIFEST)?;
         // Borrowed, not copied: a large run has hundreds of thousands of paths.
-        let current: BTreeSet<&str> = order.iter().map(|&index| self.path(index)).collect();
-        let previous: BTreeSet<&str> = listed.iter().map(String::as_str).collect();
-        out.write_manifest(previous.union(&current).copied())?;
+        let current: Vec<&str> = order.iter().map(|&index| self.path(index)).collect();
+        out.write_manifest(union(
+            listed.iter().map(String::as_str),
+            current.iter().copied(),
+        ))?;
         // Every staged byte on disk before any rename.
         sync_all(&self.out, &self.dir, self.staged())
             .map_err(|e| out.refusal(&self.name, Access::Write, &e.into()))?;
         let mut report = WriteReport::default();
-        // One Task folder (or a file of `DIR` itself) at a time.
-        let mut rest = order.as_slice();
+        // One Task folder at a time; then the files of `DIR` itself (`kustomization.yaml`,
+        // which lists the others, last of all).
+        let folder = |index: usize| split(self.path(index)).and_then(|s| s.folder);
+        let (mut rest, mut own) = (order.as_slice(), Vec::new());
         while let Some(&first) = rest.first() {
-            let folder = split(self.path(first)).and_then(|s| s.folder);
-            let together = match folder {
-                None => 1,
-                Some(name) => rest
-                    .iter()
-                    .take_while(|&&index| {
-                        split(self.path(index)).and_then(|s| s.folder) == Some(name)
-                    })
-                    .count(),
+            let Some(name) = folder(first) else {
+                own.push(first);
+                rest = &rest[1..];
+                continue;
             };
+            let together = rest
+                .iter()
+                .take_while(|&&index| folder(index) == Some(name))
+                .count();
             let (these, after) = rest.split_at(together);
-            report.written += self.place(folder, these)?;
+            report.written += self.place(Some(name), these)?;
             rest = after;
         }
+        own.sort_by_key(|&index| self.path(index) == KUSTOMIZATION);
+        report.written += self.place(None, &own)?;
         sync_all(&self.out, &self.out.root, std::iter::empty())
             .map_err(|e| out.refusal(".", Access::Write, &e.into()))?;
-        out.settle(&previous, &current, prune, &mut report)?;
+        out.settle(&listed, &current, prune, &mut report)?;
         Ok(report)
     }
 
@@ -1097,19 +1126,24 @@ fn remove_staging(root: &Dir, name: &str) {
 
 impl OutDir {
     /// Ends a write: the files the manifest listed (`previous`) that this run did not write
-    /// (`current`) are deleted with `prune` when still taskrender's, or else stay listed
-    /// while they are files, so a later `--prune` still finds them; then the manifest lists
-    /// this run's files and those. (A merge of the two sets, not a copy: a large run writes
-    /// hundreds of thousands of paths.)
+    /// (`current`, sorted) are deleted with `prune` when still taskrender's, or else stay
+    /// listed while they are files, so a later `--prune` still finds them; then the
+    /// manifest lists this run's files and those. (A merge of two sorted lists, not a copy:
+    /// a large run writes hundreds of thousands of paths.)
     fn settle(
         &self,
-        previous: &BTreeSet<&str>,
-        current: &BTreeSet<&str>,
+        previous: &BTreeSet<String>,
+        current: &[&str],
         prune: bool,
         report: &mut WriteReport,
     ) -> Result<(), Diagnostic> {
-        let mut kept = BTreeSet::new();
-        for &old in previous.difference(current) {
+        let stale = previous
+            .iter()
+            .map(String::as_str)
+            .filter(|old| current.binary_search(old).is_err());
+        let mut kept = Vec::new();
+        let mut dropped = false;
+        for old in stale {
             if prune {
                 match self.prune(old)? {
                     Pruned::Deleted => report.pruned.push(old.to_owned()),
@@ -1117,10 +1151,16 @@ impl OutDir {
                     Pruned::Kept(reason) => report.kept.push((old.to_owned(), reason)),
                 }
             } else if self.stale_kind(old) == (Kind::File, false) {
-                kept.insert(old);
+                kept.push(old);
+                continue;
             }
+            dropped = true;
         }
-        self.write_manifest(current.union(&kept).copied())
+        if !dropped {
+            // The manifest written before the files (`previous` and `current`) is right.
+            return Ok(());
+        }
+        self.write_manifest(union(current.iter().copied(), kept.into_iter()))
     }
 
     /// The Task folder `name`, created when absent (then `true`: it is empty); anything
@@ -1207,6 +1247,42 @@ mod tests {
     }
 
     #[cfg(unix)]
+    #[test]
+    fn union_merges_sorted_paths_once_each() {
+        let merged = |a: &[&'static str], b: &[&'static str]| -> Vec<&'static str> {
+            union(a.iter().copied(), b.iter().copied()).collect()
+        };
+        assert_eq!(merged(&[], &[]), Vec::<&str>::new());
+        assert_eq!(merged(&["a/Job.yaml"], &[]), ["a/Job.yaml"]);
+        assert_eq!(merged(&[], &["a/Job.yaml"]), ["a/Job.yaml"]);
+        assert_eq!(
+            merged(
+                &["a/Job.yaml", "b/Job.yaml", "kustomization.yaml"],
+                &["a/Job.yaml", "a/Service.yaml", "c/Job.yaml", "kustomization.yaml"],
+            ),
+            [
+                "a/Job.yaml",
+                "a/Service.yaml",
+                "b/Job.yaml",
+                "c/Job.yaml",
+                "kustomization.yaml"
+            ]
+        );
+        // The same as a set's union, on lists of every shape.
+        let words = ["a", "b", "c", "d", "e", "f"];
+        for mask in 0u32..(1 << 12) {
+            let pick = |shift: u32| -> Vec<&'static str> {
+                (0..6)
+                    .filter(|i| mask >> (i + shift) & 1 == 1)
+                    .map(|i| words[i as usize])
+                    .collect()
+            };
+            let (a, b) = (pick(0), pick(6));
+            let set: BTreeSet<&str> = a.iter().chain(&b).copied().collect();
+            assert_eq!(merged(&a, &b), set.into_iter().collect::<Vec<_>>());
+        }
+    }
+
     #[test]
     fn imported_task_files_never_replace_a_link_or_half_write() {
         let dir = tempfile::tempdir().unwrap();

@@ -15,6 +15,9 @@ use crate::source;
 use crate::text::SourceFile;
 use crate::{render, resolve, schema, yaml};
 
+mod names;
+use names::{FirstNamed, Names};
+
 /// What to run the stages on, and how.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Request {
@@ -191,8 +194,8 @@ pub(crate) fn run_into(request: &Request, stdin: &mut dyn Read, sink: &mut dyn S
 #[derive(Default)]
 struct Across {
     builds: Builds,
-    /// Every Task name so far: where it was first named, for [`collisions`].
-    names: BTreeMap<Box<str>, FirstNamed>,
+    /// Every Task name so far: where it was first named, for [`collision`].
+    names: Names,
     /// Diagnostics in file order, but for the files waiting in `waiting`.
     diagnostics: Vec<Diagnostic>,
     /// Tasks named twice, reported after every file's diagnostics.
@@ -201,16 +204,6 @@ struct Across {
     /// is known.
     waiting: Vec<Waiting>,
     tasks: usize,
-}
-
-/// Where a Task name was first seen: one per Task of the run, so kept small.
-struct FirstNamed {
-    /// Its action (`job`, `serve`, …), for a Task that runs its image by mistake.
-    action: &'static str,
-    file: Box<str>,
-    line: u32,
-    col: u32,
-    namespace: Option<Box<str>>,
 }
 
 /// A file whose rendering waits for the end of the run.
@@ -252,21 +245,17 @@ impl Across {
 
     /// Checks a Task's name against those seen before.
     fn name(&mut self, id: &TaskId) {
-        if let Some(first) = self.names.get(id.name.as_str()) {
+        let (line, col) = id.origin.file.line_col(id.origin.name_span.start);
+        let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let here = FirstNamed {
+            action: id.action,
+            file: &id.origin.file.name,
+            line: small(line),
+            col: small(col),
+            namespace: id.namespace.as_deref(),
+        };
+        if let Some(first) = self.names.first_or_insert(&id.name, here) {
             self.collisions.push(collision(id, first));
-        } else {
-            let (line, col) = id.origin.file.line_col(id.origin.name_span.start);
-            let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-            self.names.insert(
-                id.name.as_str().into(),
-                FirstNamed {
-                    action: id.action,
-                    file: id.origin.file.name.as_str().into(),
-                    line: small(line),
-                    col: small(col),
-                    namespace: id.namespace.as_deref().map(Into::into),
-                },
-            );
         }
     }
 
@@ -394,11 +383,7 @@ impl Builds {
 }
 
 /// Fills in the image of a Task that runs a build's (`function.image_from`).
-fn link(
-    stage: &mut Stage,
-    builds: &Builds,
-    tasks: &BTreeMap<Box<str>, FirstNamed>,
-) -> Result<(), Diagnostic> {
+fn link(stage: &mut Stage, builds: &Builds, tasks: &Names) -> Result<(), Diagnostic> {
     let Some(from) = &stage.resolved.image_from else {
         return Ok(());
     };
@@ -419,7 +404,7 @@ fn link(
             )
             .with_help("fix the build Task's errors above"));
         }
-        None => match tasks.get(from.build.as_str()) {
+        None => match tasks.get(&from.build) {
             Some(first) => format!(
                 "`{}` is a `{}` Task, not a `build`",
                 from.build, first.action
@@ -429,7 +414,7 @@ fn link(
     };
     let mut names: Vec<&str> = builds.images.keys().map(String::as_str).collect();
     names.dedup();
-    let help = if tasks.contains_key(from.build.as_str()) {
+    let help = if tasks.get(&from.build).is_some() {
         "name a `build` Task of this run, or give the image itself as `function.image`".to_owned()
     } else if names.is_empty() {
         "render the build Task in the same command, such as `taskrender render build.yaml run.yaml`"
@@ -596,8 +581,8 @@ fn too_large(artifacts: &[render::Artifact], origin: &Origin) -> Option<Diagnost
 
 /// Two Tasks with the same name and namespace would overwrite each other's objects (and
 /// share an output folder): the diagnostic for the second, `id`.
-fn collision(id: &TaskId, first: &FirstNamed) -> Diagnostic {
-    let same_ns = first.namespace.as_deref() == id.namespace.as_deref();
+fn collision(id: &TaskId, first: FirstNamed<'_>) -> Diagnostic {
+    let same_ns = first.namespace == id.namespace.as_deref();
     let help = if same_ns {
         "their objects would replace each other: rename one"
     } else {

@@ -324,6 +324,12 @@ fn prune_deletes_only_files_taskrender_wrote() {
         Some(0)
     );
     assert!(dir.path().join("out/b/Job.yaml").exists());
+    let manifest = || std::fs::read_to_string(dir.path().join("out/.taskrender-manifest")).unwrap();
+    assert!(
+        manifest().ends_with("\na/Job.yaml\nb/Job.yaml\nkustomization.yaml\n"),
+        "{}",
+        manifest()
+    );
 
     let out = taskrender(
         dir.path(),
@@ -336,10 +342,10 @@ fn prune_deletes_only_files_taskrender_wrote() {
     for foreign in ["out/README.md", "out/b/notes.txt", "out/c/Job.yaml"] {
         assert!(dir.path().join(foreign).exists(), "{foreign} must survive");
     }
-    let manifest = std::fs::read_to_string(dir.path().join("out/.taskrender-manifest")).unwrap();
     assert!(
-        manifest.ends_with("\na/Job.yaml\nkustomization.yaml\n"),
-        "{manifest}"
+        manifest().ends_with("\na/Job.yaml\nkustomization.yaml\n"),
+        "{}",
+        manifest()
     );
 }
 
