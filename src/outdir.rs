@@ -1258,7 +1258,12 @@ mod tests {
         assert_eq!(
             merged(
                 &["a/Job.yaml", "b/Job.yaml", "kustomization.yaml"],
-                &["a/Job.yaml", "a/Service.yaml", "c/Job.yaml", "kustomization.yaml"],
+                &[
+                    "a/Job.yaml",
+                    "a/Service.yaml",
+                    "c/Job.yaml",
+                    "kustomization.yaml"
+                ],
             ),
             [
                 "a/Job.yaml",

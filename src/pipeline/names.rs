@@ -56,12 +56,8 @@ struct Span {
 impl Names {
     /// Where `name` was first named, if it was.
     pub(super) fn get(&self, name: &str) -> Option<FirstNamed<'_>> {
-        let hash = self.hasher.hash_one(name);
-        self.index
-            .find(hash, |&i| {
-                self.text_of(self.firsts[i as usize].name) == name
-            })
-            .map(|&i| self.first(i))
+        self.find(self.hasher.hash_one(name), name)
+            .map(|i| self.first(i))
     }
 
     /// Records where `name` is first named and returns `None`; or, when it was named
@@ -72,11 +68,7 @@ impl Names {
         at: FirstNamed<'_>,
     ) -> Option<FirstNamed<'_>> {
         let hash = self.hasher.hash_one(name);
-        let (text, firsts) = (&self.text, &self.firsts);
-        if let Some(&i) = self
-            .index
-            .find(hash, |&i| slice(text, firsts[i as usize].name) == name)
-        {
+        if let Some(i) = self.find(hash, name) {
             return Some(self.first(i));
         }
         let Ok(number) = u32::try_from(self.firsts.len()) else {
@@ -103,6 +95,15 @@ impl Names {
             hasher.hash_one(slice(text, firsts[i as usize].name))
         });
         None
+    }
+
+    /// The number of the record of `name`, whose hash is `hash`.
+    fn find(&self, hash: u64, name: &str) -> Option<u32> {
+        self.index
+            .find(hash, |&i| {
+                self.text_of(self.firsts[i as usize].name) == name
+            })
+            .copied()
     }
 
     fn first(&self, i: u32) -> FirstNamed<'_> {
