@@ -285,7 +285,15 @@ pub(crate) struct OutDir {
     root: Dir,
     /// `DIR` as the user wrote it, for messages.
     shown: PathBuf,
-    /// Holds the advisory lock (released when dropped, or when the process ends).
+    /// Holds the advisory lock (released when dropped, or when the process ends); on Linux
+    /// also the descriptor `syncfs` is given.
+    #[cfg_attr(
+        not(target_os = "linux"),
+        allow(
+            dead_code,
+            reason = "held for the lock only: read by `syncfs` on Linux"
+        )
+    )]
     lock: std::fs::File,
 }
 
