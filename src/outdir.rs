@@ -68,7 +68,7 @@ pub(crate) fn write_files(
     out.clean_temporaries();
     let listed = out.manifest()?;
     out.check_targets(files.iter().map(|f| f.path.as_str()))?;
-    out.check_target(MANIFEST)?;
+    out.check_manifest()?;
     let mut current: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     current.sort_unstable();
     current.dedup();
@@ -415,20 +415,31 @@ impl OutDir {
             .map_err(|p| self.refusal(rel, Access::Read, &p))
     }
 
-    /// Fails when something other than a regular file (or a folder, for a Task folder) is
-    /// where `rel` goes, before anything is written.
-    fn check_target(&self, rel: &str) -> Result<(), Diagnostic> {
-        self.check_targets(std::iter::once(rel))
+    /// Fails when something other than a regular file is where the manifest goes.
+    fn check_manifest(&self) -> Result<(), Diagnostic> {
+        self.check_file(&self.root, MANIFEST, MANIFEST)
     }
 
-    /// [`OutDir::check_target`] for each of `rels`: a Task folder is looked at once for the
-    /// files in a row that go into it, and nothing in a folder that does not exist.
+    /// Fails when something other than a regular file is at `name` in `dir` (where `rel`
+    /// goes), before anything is written.
+    fn check_file(&self, dir: &Dir, rel: &str, name: &str) -> Result<(), Diagnostic> {
+        match Kind::of(dir, name) {
+            Ok(Kind::Absent | Kind::File) => Ok(()),
+            Ok(other) => Err(self.refusal(rel, Access::Write, &refused(other, "a rendered file"))),
+            Err(e) => Err(self.refusal(rel, Access::Write, &e.into())),
+        }
+    }
+
+    /// Fails when a path of `rels` is not one taskrender writes, or something other than a
+    /// regular file (or a folder, for a Task folder) is where it goes, before anything is
+    /// written. A Task folder is looked at once for the files in a row that go into it,
+    /// and nothing in a folder that does not exist.
     fn check_targets<'a>(&self, rels: impl Iterator<Item = &'a str>) -> Result<(), Diagnostic> {
         let refuse = |at: &str, p: Problem| self.refusal(at, Access::Write, &p);
         // The last Task folder looked at, and the folder itself when it exists.
         let mut last: Option<(&str, Option<Dir>)> = None;
         for rel in rels {
-            let Some(split) = split(rel).filter(|_| rel == MANIFEST || is_output_path(rel)) else {
+            let Some(split) = split(rel).filter(|_| is_output_path(rel)) else {
                 return Err(refuse(
                     rel,
                     Problem::Refused("not a path taskrender writes".into()),
@@ -458,11 +469,7 @@ impl OutDir {
                     }
                 }
             };
-            match Kind::of(dir, split.name) {
-                Ok(Kind::Absent | Kind::File) => {}
-                Ok(other) => return Err(refuse(rel, refused(other, "a rendered file"))),
-                Err(e) => return Err(refuse(rel, e.into())),
-            }
+            self.check_file(dir, rel, split.name)?;
         }
         Ok(())
     }
@@ -960,7 +967,7 @@ impl Staging {
         let out = &self.out;
         let listed = out.manifest()?;
         out.check_targets(order.iter().map(|&index| self.path(index)))?;
-        out.check_target(MANIFEST)?;
+        out.check_manifest()?;
         // Borrowed, not copied: a large run has hundreds of thousands of paths.
         let current: Vec<&str> = order.iter().map(|&index| self.path(index)).collect();
         out.write_manifest(union(
@@ -1254,7 +1261,6 @@ mod tests {
         }
     }
 
-    #[cfg(unix)]
     #[test]
     fn union_merges_sorted_paths_once_each() {
         let merged = |a: &[&'static str], b: &[&'static str]| -> Vec<&'static str> {
@@ -1296,6 +1302,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[test]
     fn imported_task_files_never_replace_a_link_or_half_write() {
         let dir = tempfile::tempdir().unwrap();
@@ -1318,6 +1325,25 @@ mod tests {
         let twice = [task_file("a", "1"), task_file("a", "2")];
         assert!(write_task_files(&out, &twice, true).is_err());
         assert!(!out.join("a.yaml").exists());
+    }
+
+    /// The manifest is taskrender's own record, never one of the files it is asked to write
+    /// (the manifest written before them would be replaced by it).
+    #[test]
+    fn the_manifest_is_never_one_of_the_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let files = [FileOut {
+            path: MANIFEST.into(),
+            text: "a/Job.yaml\n".into(),
+            label: "Manifest".into(),
+        }];
+        let error = write_files(&out, &files, false).unwrap_err();
+        assert!(
+            format!("{error:?}").contains("not a path taskrender writes"),
+            "{error:?}"
+        );
+        assert!(!out.join(MANIFEST).exists());
     }
 
     /// Paths kept in one string come back per file, in the order staged; publishing puts

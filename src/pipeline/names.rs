@@ -28,7 +28,7 @@ pub(super) struct Names {
     /// One per distinct name, in the order first seen.
     firsts: Vec<Record>,
     /// Numbers of `firsts`, by the hash of their name.
-    index: HashTable<u32>,
+    index: HashTable<usize>,
     /// Hashes the names (which hash does not matter: the table is never listed, so the
     /// output does not depend on it).
     hasher: RandomState,
@@ -49,8 +49,8 @@ struct Record {
 /// A part of [`Names::text`].
 #[derive(Debug, Clone, Copy)]
 struct Span {
-    start: u32,
-    end: u32,
+    start: usize,
+    end: usize,
 }
 
 impl Names {
@@ -71,10 +71,7 @@ impl Names {
         if let Some(i) = self.find(hash, name) {
             return Some(self.first(i));
         }
-        let Ok(number) = u32::try_from(self.firsts.len()) else {
-            // Four billion Tasks: not a run that fits in memory anyway.
-            return None;
-        };
+        let number = self.firsts.len();
         let name = self.push(name);
         let file = match self.last_file {
             Some(last) if self.text_of(last) == at.file => last,
@@ -92,22 +89,20 @@ impl Names {
         });
         let (text, firsts, hasher) = (&self.text, &self.firsts, &self.hasher);
         self.index.insert_unique(hash, number, |&i| {
-            hasher.hash_one(slice(text, firsts[i as usize].name))
+            hasher.hash_one(slice(text, firsts[i].name))
         });
         None
     }
 
     /// The number of the record of `name`, whose hash is `hash`.
-    fn find(&self, hash: u64, name: &str) -> Option<u32> {
+    fn find(&self, hash: u64, name: &str) -> Option<usize> {
         self.index
-            .find(hash, |&i| {
-                self.text_of(self.firsts[i as usize].name) == name
-            })
+            .find(hash, |&i| self.text_of(self.firsts[i].name) == name)
             .copied()
     }
 
-    fn first(&self, i: u32) -> FirstNamed<'_> {
-        let r = &self.firsts[i as usize];
+    fn first(&self, i: usize) -> FirstNamed<'_> {
+        let r = &self.firsts[i];
         FirstNamed {
             action: r.action,
             file: self.text_of(r.file),
@@ -120,10 +115,9 @@ impl Names {
     fn push(&mut self, s: &str) -> Span {
         let start = self.text.len();
         self.text.push_str(s);
-        let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         Span {
-            start: small(start),
-            end: small(self.text.len()),
+            start,
+            end: self.text.len(),
         }
     }
 
@@ -133,8 +127,7 @@ impl Names {
 }
 
 fn slice(text: &str, span: Span) -> &str {
-    text.get(span.start as usize..span.end as usize)
-        .unwrap_or_default()
+    &text[span.start..span.end]
 }
 
 #[cfg(test)]

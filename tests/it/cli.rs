@@ -349,6 +349,31 @@ fn prune_deletes_only_files_taskrender_wrote() {
     );
 }
 
+/// Without `--prune`, a stale manifest entry stays listed only while it is a file: one
+/// that is gone, or that a folder took the place of, leaves the manifest.
+#[test]
+fn a_stale_entry_that_is_no_file_leaves_the_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a", "b", "c", "d"] {
+        write(dir.path(), &format!("tasks/{name}.yaml"), &job(name));
+    }
+    let render = || taskrender(dir.path(), &["render", "tasks", "-o", "out"], b"");
+    assert_eq!(render().status.code(), Some(0));
+    for name in ["b", "c", "d"] {
+        std::fs::remove_file(dir.path().join(format!("tasks/{name}.yaml"))).unwrap();
+    }
+    std::fs::remove_file(dir.path().join("out/b/Job.yaml")).unwrap();
+    std::fs::remove_file(dir.path().join("out/c/Job.yaml")).unwrap();
+    std::fs::create_dir(dir.path().join("out/c/Job.yaml")).unwrap();
+    let out = render();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out/.taskrender-manifest")).unwrap(),
+        "# Files written by `taskrender render -o`; `--prune` deletes those it no longer renders.\n\
+         a/Job.yaml\nd/Job.yaml\nkustomization.yaml\n"
+    );
+}
+
 #[test]
 fn manifest_paths_cannot_escape_the_folder() {
     let dir = tempfile::tempdir().unwrap();
