@@ -1253,6 +1253,11 @@ fn sync_all<'a>(out: &OutDir, dir: &Dir, staged: impl Iterator<Item = &'a str>) 
 mod tests {
     use super::*;
 
+    /// The text of the file at `path`.
+    fn text(path: impl AsRef<Path>) -> String {
+        std::fs::read_to_string(path).unwrap()
+    }
+
     fn task_file(name: &str, text: &str) -> FileOut {
         FileOut {
             path: format!("{name}.yaml"),
@@ -1318,7 +1323,7 @@ mod tests {
                 !out.join("a.yaml").exists(),
                 "a.yaml written before the refusal"
             );
-            assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
+            assert_eq!(text(&target), "precious\n");
         }
         let bad = [task_file("../x", "")];
         assert!(write_task_files(&out, &bad, true).is_err());
@@ -1433,14 +1438,10 @@ mod tests {
         assert_eq!(staged, files.map(|(path, _)| path));
         let report = staging.publish(false).unwrap();
         assert_eq!(report.written, files.len());
-        for (path, text) in files {
-            assert_eq!(
-                std::fs::read_to_string(out.join(path)).unwrap(),
-                text,
-                "{path}"
-            );
+        for (path, content) in files {
+            assert_eq!(text(out.join(path)), content, "{path}");
         }
-        let manifest = std::fs::read_to_string(out.join(MANIFEST)).unwrap();
+        let manifest = text(out.join(MANIFEST));
         let listed: Vec<&str> = manifest.lines().skip(1).collect();
         let mut want = files.map(|(path, _)| path);
         want.sort_unstable();
@@ -1516,14 +1517,8 @@ mod tests {
                 "web/notes.txt",
             ]
         );
-        assert_eq!(
-            std::fs::read_to_string(out.join("fresh/Dockerfile")).unwrap(),
-            "FROM scratch\n"
-        );
-        assert_eq!(
-            std::fs::read_to_string(out.join("web/Deployment.yaml")).unwrap(),
-            "new\n"
-        );
+        assert_eq!(text(out.join("fresh/Dockerfile")), "FROM scratch\n");
+        assert_eq!(text(out.join("web/Deployment.yaml")), "new\n");
     }
 
     /// Dropped unpublished, the staging folder goes with its Task folders, and so does
@@ -1576,14 +1571,8 @@ mod tests {
             #[cfg(unix)]
             assert_eq!(taken("c"), Some(Kind::Link), "{way}");
             assert_eq!(taken("d"), None, "{way}");
-            assert_eq!(
-                std::fs::read_to_string(to.join("a/Job.yaml")).unwrap(),
-                "old\n"
-            );
-            assert_eq!(
-                std::fs::read_to_string(to.join("d/Job.yaml")).unwrap(),
-                "new\n"
-            );
+            assert_eq!(text(to.join("a/Job.yaml")), "old\n");
+            assert_eq!(text(to.join("d/Job.yaml")), "new\n");
             assert!(!from.join("d").exists(), "{way}");
             assert!(from.join("a/Job.yaml").is_file(), "{way}");
             // Back, for the other way.
